@@ -1,0 +1,516 @@
+"""The store: events, messages, proposals, sync state and the outbox.
+
+SQLAlchemy Core over a SQLite file by default; only portable SQL, so the same
+code runs on PostgreSQL. Events are the source of truth: the tracker is
+``fold(store.events())``. Schema changes are named migrations, each applied
+and recorded in its own transaction.
+
+Everything that must happen together (a message, its events and the new
+sync watermark) goes through one ``store.transaction()``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from relbot.core.events import Event, Kind, fold
+from relbot.core.model import Tracker
+from relbot.errors import StoreError
+
+metadata = sa.MetaData()
+
+migrations_table = sa.Table(
+    "schema_migrations",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("applied_at", sa.String(40), nullable=False),
+)
+
+events_table = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("item", sa.String(20)),
+    sa.Column("actor", sa.String(300), nullable=False, default=""),
+    sa.Column("source", sa.String(1000), nullable=False, default="cli"),
+    sa.Column("at", sa.String(40), nullable=False),
+    sa.Column("data", sa.Text, nullable=False, default="{}"),
+)
+
+messages_table = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(1000), nullable=False, unique=True),
+    sa.Column("origin", sa.String(1000), nullable=False, default=""),
+    sa.Column("subject", sa.Text, nullable=False, default=""),
+    sa.Column("from_addr", sa.String(1000), nullable=False, default=""),
+    sa.Column("received_at", sa.String(40), nullable=False),
+    #: applied | pending | ignored | quarantined | outgoing
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+)
+
+proposals_table = sa.Table(
+    "proposals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(1000), nullable=False, default=""),
+    sa.Column("item", sa.String(20)),
+    sa.Column("action", sa.String(30), nullable=False),
+    sa.Column("value", sa.Text, nullable=False, default="null"),
+    sa.Column("who", sa.String(300), nullable=False, default=""),
+    sa.Column("evidence", sa.Text, nullable=False, default=""),
+    sa.Column("confidence", sa.Float, nullable=False, default=0.0),
+    sa.Column("reason", sa.Text, nullable=False, default=""),
+    #: pending | accepted | rejected
+    sa.Column("state", sa.String(20), nullable=False, default="pending"),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("decided_at", sa.String(40)),
+    sa.Column("decided_by", sa.String(300)),
+)
+
+sync_table = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("folder", sa.String(500), primary_key=True),
+    sa.Column("uidvalidity", sa.BigInteger, nullable=False),
+    sa.Column("last_uid", sa.BigInteger, nullable=False),
+)
+
+outbox_table = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("week", sa.String(20), nullable=False, unique=True),
+    sa.Column("message_id", sa.String(1000), nullable=False, unique=True),
+    sa.Column("subject", sa.Text, nullable=False, default=""),
+    sa.Column("raw", sa.LargeBinary, nullable=False),
+    #: draft | held | approved | sending | sent | failed
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("send_at", sa.String(40)),
+    sa.Column("sent_at", sa.String(40)),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("error", sa.Text, nullable=False, default=""),
+    sa.Column("preview_sent", sa.Boolean, nullable=False, default=False),
+)
+
+leases_table = sa.Table(
+    "leases",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("expires_at", sa.String(40), nullable=False),
+)
+
+
+def _create_all(conn: Connection) -> None:
+    for table in (
+        events_table,
+        messages_table,
+        proposals_table,
+        sync_table,
+        outbox_table,
+        leases_table,
+    ):
+        table.create(conn, checkfirst=True)
+
+
+#: name -> step, applied in order; never edit a step once released, add one
+MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
+    ("0001_initial", _create_all),
+)
+
+
+def utc(value: dt.datetime) -> str:
+    """Timestamps are stored as ISO 8601 in UTC: portable and sortable."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def from_utc(text: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if text else None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRow:
+    id: int
+    message_id: str
+    origin: str
+    subject: str
+    from_addr: str
+    received_at: dt.datetime
+    state: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRow:
+    id: int
+    message_id: str
+    item: str | None
+    action: str
+    value: Any
+    who: str
+    evidence: str
+    confidence: float
+    reason: str
+    state: str
+    created_at: dt.datetime
+
+
+class Store:
+    """One database: open it, migrate it, read and write it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = sa.create_engine(url)
+            if self.engine.dialect.name == "sqlite":
+                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            self.migrate()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the store {url}: {_reason(exc)}") from exc
+        except OSError as exc:
+            raise StoreError(f"cannot open the store {url}: {exc}") from exc
+
+    # -- schema ------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; return their names."""
+        with self.engine.begin() as conn:
+            migrations_table.create(conn, checkfirst=True)
+        applied: list[str] = []
+        for name, step in MIGRATIONS:
+            with self.engine.begin() as conn:
+                done = conn.execute(
+                    sa.select(migrations_table.c.name).where(migrations_table.c.name == name)
+                ).first()
+                if done:
+                    continue
+                step(conn)
+                conn.execute(
+                    migrations_table.insert().values(
+                        name=name, applied_at=utc(dt.datetime.now(dt.UTC))
+                    )
+                )
+                applied.append(name)
+        return applied
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction; everything in it commits together or not at all."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: {_reason(exc)}") from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- events --------------------------------------------------------------
+
+    def events(self, conn: Connection | None = None) -> list[Event]:
+        query = sa.select(events_table).order_by(events_table.c.seq)
+        with self._conn(conn) as c:
+            return [_event_from_row(r) for r in c.execute(query)]
+
+    def tracker(self, conn: Connection | None = None) -> Tracker:
+        return fold(self.events(conn))
+
+    def append_events(self, conn: Connection, events: Sequence[Event]) -> list[Event]:
+        """Store events in order and return them with their seq numbers."""
+        stored: list[Event] = []
+        for e in events:
+            result = conn.execute(
+                events_table.insert().values(
+                    kind=e.kind.value,
+                    item=e.item,
+                    actor=e.actor,
+                    source=e.source,
+                    at=utc(e.at),
+                    data=json.dumps(dict(e.data), sort_keys=True, default=str),
+                )
+            )
+            seq = int(result.inserted_primary_key[0])  # type: ignore[index]
+            stored.append(Event(e.kind, e.at, e.actor, e.source, e.item, e.data, seq))
+        return stored
+
+    # -- messages ------------------------------------------------------------
+
+    def has_message(self, message_id: str, conn: Connection | None = None) -> bool:
+        query = sa.select(messages_table.c.id).where(messages_table.c.message_id == message_id)
+        with self._conn(conn) as c:
+            return c.execute(query).first() is not None
+
+    def known_message_ids(self, conn: Connection | None = None) -> set[str]:
+        with self._conn(conn) as c:
+            return {r[0] for r in c.execute(sa.select(messages_table.c.message_id))}
+
+    def record_message(
+        self,
+        conn: Connection,
+        *,
+        message_id: str,
+        raw: bytes,
+        state: str,
+        at: dt.datetime,
+        origin: str = "",
+        subject: str = "",
+        from_addr: str = "",
+        reason: str = "",
+    ) -> bool:
+        """Store a message once; False (and nothing written) if it is known."""
+        if self.has_message(message_id, conn):
+            return False
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    messages_table.insert().values(
+                        message_id=message_id,
+                        origin=origin,
+                        subject=subject,
+                        from_addr=from_addr,
+                        received_at=utc(at),
+                        state=state,
+                        reason=reason,
+                        raw=raw,
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def update_message(
+        self, conn: Connection, message_id: str, *, state: str, reason: str = ""
+    ) -> None:
+        conn.execute(
+            messages_table.update()
+            .where(messages_table.c.message_id == message_id)
+            .values(state=state, reason=reason)
+        )
+
+    def messages(
+        self, state: str | None = None, conn: Connection | None = None
+    ) -> list[MessageRow]:
+        cols = [c for c in messages_table.c if c.name != "raw"]
+        query = sa.select(*cols).order_by(messages_table.c.id)
+        if state is not None:
+            query = query.where(messages_table.c.state == state)
+        with self._conn(conn) as c:
+            return [
+                MessageRow(
+                    id=r.id,
+                    message_id=r.message_id,
+                    origin=r.origin,
+                    subject=r.subject,
+                    from_addr=r.from_addr,
+                    received_at=from_utc(r.received_at) or dt.datetime.min,
+                    state=r.state,
+                    reason=r.reason,
+                )
+                for r in c.execute(query)
+            ]
+
+    def message_raw(self, key: int | str, conn: Connection | None = None) -> bytes | None:
+        """Raw bytes by row id or Message-ID."""
+        col = messages_table.c.id if isinstance(key, int) else messages_table.c.message_id
+        with self._conn(conn) as c:
+            row = c.execute(sa.select(messages_table.c.raw).where(col == key)).first()
+        return bytes(row[0]) if row else None
+
+    # -- proposals -----------------------------------------------------------
+
+    def add_proposal(
+        self,
+        conn: Connection,
+        *,
+        message_id: str,
+        item: str | None,
+        action: str,
+        value: Any,
+        who: str,
+        evidence: str,
+        confidence: float,
+        reason: str,
+        at: dt.datetime,
+    ) -> int:
+        result = conn.execute(
+            proposals_table.insert().values(
+                message_id=message_id,
+                item=item,
+                action=action,
+                value=json.dumps(value, default=str),
+                who=who,
+                evidence=evidence,
+                confidence=confidence,
+                reason=reason,
+                state="pending",
+                created_at=utc(at),
+            )
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def proposals(
+        self, state: str | None = "pending", conn: Connection | None = None
+    ) -> list[ProposalRow]:
+        query = sa.select(proposals_table).order_by(proposals_table.c.id)
+        if state is not None:
+            query = query.where(proposals_table.c.state == state)
+        with self._conn(conn) as c:
+            return [_proposal_from_row(r) for r in c.execute(query)]
+
+    def proposal(self, proposal_id: int, conn: Connection | None = None) -> ProposalRow | None:
+        query = sa.select(proposals_table).where(proposals_table.c.id == proposal_id)
+        with self._conn(conn) as c:
+            row = c.execute(query).first()
+        return _proposal_from_row(row) if row else None
+
+    def decide_proposal(
+        self, conn: Connection, proposal_id: int, *, state: str, by: str, at: dt.datetime
+    ) -> bool:
+        """Mark a pending proposal accepted or rejected; False if not pending."""
+        result = conn.execute(
+            proposals_table.update()
+            .where(proposals_table.c.id == proposal_id)
+            .where(proposals_table.c.state == "pending")
+            .values(state=state, decided_by=by, decided_at=utc(at))
+        )
+        return bool(result.rowcount)
+
+    # -- sync state ----------------------------------------------------------
+
+    def sync_state(self, folder: str, conn: Connection | None = None) -> tuple[int, int] | None:
+        """(uidvalidity, last_uid) remembered for a folder."""
+        query = sa.select(sync_table.c.uidvalidity, sync_table.c.last_uid).where(
+            sync_table.c.folder == folder
+        )
+        with self._conn(conn) as c:
+            row = c.execute(query).first()
+        return (int(row[0]), int(row[1])) if row else None
+
+    def set_sync_state(self, conn: Connection, folder: str, uidvalidity: int, last_uid: int) -> None:
+        updated = conn.execute(
+            sync_table.update()
+            .where(sync_table.c.folder == folder)
+            .values(uidvalidity=uidvalidity, last_uid=last_uid)
+        )
+        if not updated.rowcount:
+            conn.execute(
+                sync_table.insert().values(
+                    folder=folder, uidvalidity=uidvalidity, last_uid=last_uid
+                )
+            )
+
+    # -- leases --------------------------------------------------------------
+
+    def acquire_lease(
+        self, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta
+    ) -> bool:
+        """Take or renew a named lease; False while another holder has it.
+
+        The conditional UPDATE and the primary-key INSERT are each atomic, so
+        of two processes racing for a free or expired lease only one wins.
+        """
+        expires = utc(now + ttl)
+        try:
+            with self.engine.begin() as conn:
+                taken = conn.execute(
+                    leases_table.update()
+                    .where(leases_table.c.name == name)
+                    .where(
+                        sa.or_(leases_table.c.holder == holder, leases_table.c.expires_at < utc(now))
+                    )
+                    .values(holder=holder, expires_at=expires)
+                ).rowcount
+                if taken:
+                    return True
+                exists = conn.execute(
+                    sa.select(leases_table.c.name).where(leases_table.c.name == name)
+                ).first()
+                if exists:
+                    return False
+                conn.execute(leases_table.insert().values(name=name, holder=holder, expires_at=expires))
+                return True
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: lease {name}: {_reason(exc)}") from exc
+
+    def release_lease(self, name: str, holder: str) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                leases_table.delete()
+                .where(leases_table.c.name == name)
+                .where(leases_table.c.holder == holder)
+            )
+
+    # -- helpers -------------------------------------------------------------
+
+    @contextmanager
+    def _conn(self, conn: Connection | None) -> Iterator[Connection]:
+        if conn is not None:
+            yield conn
+            return
+        with self.transaction() as c:
+            yield c
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets the poller read while the sender writes; busy_timeout makes a
+    # second process wait for the write lock instead of failing at once.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _event_from_row(r: Any) -> Event:
+    return Event(
+        kind=Kind(r.kind),
+        at=from_utc(r.at) or dt.datetime.min.replace(tzinfo=dt.UTC),
+        actor=r.actor,
+        source=r.source,
+        item=r.item,
+        data=json.loads(r.data),
+        seq=int(r.seq),
+    )
+
+
+def _proposal_from_row(r: Any) -> ProposalRow:
+    return ProposalRow(
+        id=int(r.id),
+        message_id=r.message_id,
+        item=r.item,
+        action=r.action,
+        value=json.loads(r.value),
+        who=r.who,
+        evidence=r.evidence,
+        confidence=float(r.confidence),
+        reason=r.reason,
+        state=r.state,
+        created_at=from_utc(r.created_at) or dt.datetime.min,
+    )
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig) if orig is not None else str(exc).splitlines()[0]
