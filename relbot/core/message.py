@@ -1,0 +1,424 @@
+"""Read one raw list message into a clean ``Message``: ids, sender, date, body text.
+
+This is the edge between what mail clients send and the rest of the core:
+mail-parser and the stdlib parse, and everything they leave uneven (missing
+headers as ``''``, repeated headers as lists, folded References, dropped 8-bit
+bytes, undecoded encoded words) is normalised here. Nothing a sender wrote
+makes it raise; problems become ``defects``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import email.message
+import email.parser
+import email.policy
+import email.utils
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from types import MappingProxyType
+
+import mailparser
+from mailparser.dates import parse_mail_date
+from mailparser.exceptions import MailParserRecursionError
+
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One list message as the rest of relbot sees it."""
+
+    message_id: str = ""
+    in_reply_to: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    subject: str = ""
+    from_name: str = ""
+    from_addr: str = ""
+    date: dt.datetime | None = None
+    text: str = ""
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY, hash=False, repr=False)
+    defects: tuple[str, ...] = ()
+
+    @property
+    def thread_ids(self) -> tuple[str, ...]:
+        """Every id this message says it follows, parent first."""
+        return tuple(dict.fromkeys(self.in_reply_to + self.references))
+
+
+# -- headers ------------------------------------------------------------------
+
+_MSGID = re.compile(r"<([^<>]*)>")
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+_BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t\r\n]+(?==\?)")
+_FOLD = re.compile(r"\r?\n(?=[ \t])|\r?\n$")
+_VIA = re.compile(r"^(.*?)\s+via\s+\S.*$", re.IGNORECASE)
+
+
+def _to_bytes(raw: bytes | str) -> bytes:
+    if isinstance(raw, bytes):
+        return raw
+    try:
+        return raw.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        # lone surrogates outside the escape range cannot round-trip
+        return raw.encode("utf-8", "replace")
+
+
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def decode_bytes(data: bytes, charset: str = "utf-8") -> tuple[str, bool]:
+    """Text of ``data`` in ``charset``; True when it did not decode and fell back.
+
+    The fallback reads UTF-8 and takes each byte that is not UTF-8 as Latin-1,
+    so a body that mixes the two (a pasted log, an old quote) stays readable.
+    """
+    try:
+        text = data.decode(charset)
+        # codecs such as utf-7 can produce lone surrogates, which are not text
+        text.encode("utf-8")
+        return text, False
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        pass
+    text = data.decode("utf-8", "surrogateescape")
+    return _ESCAPED.sub(lambda m: chr(ord(m.group()) - 0xDC00), text), True
+
+
+def _raw_text(value: str) -> str:
+    """Undo the parser's surrogate escapes: undeclared 8-bit header bytes."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    return decode_bytes(value.encode("utf-8", "surrogateescape"))[0]
+
+
+def _decode_word(match: re.Match[str]) -> str:
+    charset = match.group(1).split("*", 1)[0]
+    payload = match.group(3)
+    try:
+        if match.group(2).lower() == "b":
+            data = codecs.decode((payload + "=" * (-len(payload) % 4)).encode("ascii"), "base64")
+        else:
+            data = codecs.decode(payload.replace("_", " ").encode("ascii"), "quopri")
+    except (ValueError, UnicodeError):
+        return match.group(0)
+    return decode_bytes(data, charset)[0]
+
+
+def decode_header_value(value: str) -> str:
+    """A header value as a person reads it: unfolded, 8-bit and RFC 2047 decoded.
+
+    Encoded words inside quotes are decoded too: RFC 2047 forbids them there,
+    yet common clients write display names that way.
+    """
+    text = _FOLD.sub("", _raw_text(value))
+    if "=?" in text:
+        text = _ENCODED_WORD.sub(_decode_word, _BETWEEN_WORDS.sub("", text))
+    return " ".join(text.split())
+
+
+def parse_addresses(value: str) -> tuple[tuple[str, str], ...]:
+    """(name, lower-cased address) pairs of an address header; junk is skipped."""
+    text = _FOLD.sub("", _raw_text(value))
+    try:
+        pairs = email.utils.getaddresses([text])
+    except (ValueError, TypeError, IndexError):
+        return ()
+    return tuple(
+        (decode_header_value(name).strip('"').strip(), addr.strip().lower())
+        for name, addr in pairs
+        if "@" in addr
+    )
+
+
+def _ids(value: str) -> tuple[str, ...]:
+    found = [m.strip() for m in _MSGID.findall(value)]
+    if not found:
+        # some mailers drop the brackets; then anything with an @ is an id
+        found = [t.strip("<>,;") for t in value.split() if "@" in t]
+    return tuple(dict.fromkeys("".join(i.split()) for i in found if i.strip()))
+
+
+def _first_address(value: str) -> tuple[str, str]:
+    pairs = parse_addresses(value) if value else ()
+    return pairs[0] if pairs else ("", "")
+
+
+def _list_addresses(headers: Mapping[str, str]) -> set[str]:
+    found = {a for _, a in parse_addresses(headers.get("list-post", "").replace("mailto:", ""))}
+    list_id = _MSGID.search(headers.get("list-id", ""))
+    if list_id and "." in list_id.group(1):
+        name, _, domain = list_id.group(1).partition(".")
+        found.add(f"{name}@{domain}".lower())
+    return found
+
+
+def _sender(headers: Mapping[str, str]) -> tuple[str, str, str]:
+    """(name, address, defect) with Mailman's "X via List" From rewriting undone."""
+    name, addr = _first_address(headers.get("from", ""))
+    lists = _list_addresses(headers)
+    via = _VIA.match(name)
+    real_name = via.group(1) if via else name
+    original = _first_address(headers.get("x-original-from", ""))
+    if original[1]:
+        return original[0] or real_name, original[1], ""
+    # without list headers to compare with, the "via" wording is the only sign
+    if not (addr in lists or (via is not None and not lists)):
+        return name, addr, ""
+    reply_name, reply_addr = _first_address(headers.get("reply-to", ""))
+    if reply_addr and reply_addr not in lists:
+        return reply_name or real_name, reply_addr, ""
+    if via is None:
+        return name, addr, ""
+    return real_name, addr, "From rewritten by the list and no original address given"
+
+
+def _build(msg: email.message.Message, text: str, defects: list[str]) -> Message:
+    """The ``Message`` of a parsed mail; both readers share it, so they agree."""
+    headers: dict[str, str] = {}
+    raw: dict[str, str] = {}
+    references: list[str] = []
+    for name, value in msg.raw_items():
+        key = name.strip().lower()
+        value = value if isinstance(value, str) else str(value)
+        if key == "references":
+            references.append(value)
+        if key not in raw:
+            raw[key] = value
+            headers[key] = decode_header_value(value)
+    message_ids = _ids(raw.get("message-id", ""))
+    from_name, from_addr, problem = _sender(headers)
+    if problem:
+        defects.append(problem)
+    date = None
+    if headers.get("date"):
+        date = parse_mail_date(headers["date"]).value
+        if date is None:
+            defects.append(f"unreadable Date header: {headers['date'][:80]!r}")
+    return Message(
+        message_id=message_ids[0] if message_ids else "",
+        in_reply_to=_ids(raw.get("in-reply-to", "")),
+        references=tuple(dict.fromkeys(i for v in references for i in _ids(v))),
+        subject=headers.get("subject", ""),
+        from_name=from_name,
+        from_addr=from_addr,
+        date=date,
+        text=text,
+        headers=MappingProxyType(headers),
+        defects=tuple(dict.fromkeys(defects)),
+    )
+
+
+def read_header_fields(raw: bytes | str) -> Message:
+    """The header fields only (``text`` is ''), fast enough for bulk archive scans."""
+    data = _to_bytes(raw)
+    defects: list[str] = []
+    try:
+        parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+        return _build(parser.parsebytes(data), "", defects)
+    except Exception as exc:  # a sender's bytes must never stop a scan
+        return Message(defects=(f"headers unreadable: {exc.__class__.__name__}",))
+
+
+# -- body ---------------------------------------------------------------------
+
+
+def _parts(msg: email.message.Message) -> Iterator[email.message.Message]:
+    """Leaf parts in order, without recursion (nesting depth is the sender's choice)."""
+    stack = [msg]
+    while stack:
+        part = stack.pop()
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            children = [p for p in payload if isinstance(p, email.message.Message)]
+            if part.get_content_type() == "multipart/alternative":
+                # plain before html, whatever order the sender used
+                children.sort(key=lambda p: p.get_content_type() != "text/plain")
+            stack.extend(reversed(children))
+        else:
+            yield part
+
+
+def _is_attachment(part: email.message.Message) -> bool:
+    disposition = (part.get("content-disposition") or "").split(";", 1)[0].strip().lower()
+    return disposition == "attachment" or bool(part.get_param("name") or part.get_filename())
+
+
+def _part_text(part: email.message.Message, defects: list[str]) -> str:
+    data = part.get_payload(decode=True)
+    if not isinstance(data, bytes):
+        return ""
+    charset = part.get_content_charset() or "us-ascii"
+    text, fell_back = decode_bytes(data, charset)
+    if fell_back and not data.isascii():
+        defects.append(f"{part.get_content_type()} part: charset {charset!r} did not decode")
+    return text
+
+
+def _body(msg: email.message.Message, defects: list[str]) -> str:
+    html = None
+    for part in _parts(msg):
+        kind = part.get_content_type()
+        if kind not in ("text/plain", "text/html") or _is_attachment(part):
+            continue
+        if kind == "text/plain":
+            return _part_text(part, defects)
+        if html is None:
+            html = _part_text(part, defects)
+    if html is not None:
+        defects.append("no text/plain part: text converted from HTML")
+        return html_to_text(html)
+    if msg.get_content_maintype() == "multipart" and isinstance(msg.get_payload(), str):
+        return _recover_boundary(msg, defects)
+    if msg.get_content_maintype() == "multipart" or msg.get_payload():
+        defects.append(f"no readable text part ({msg.get_content_type()})")
+    return ""
+
+
+_BOUNDARY_LINE = re.compile(r"^--([^\s-][^\s]*?)\r?$", re.MULTILINE)
+
+
+def _recover_boundary(msg: email.message.Message, defects: list[str]) -> str:
+    """A multipart whose declared boundary never occurs: try the one actually used."""
+    body = msg.get_payload()
+    found = _BOUNDARY_LINE.search(body) if isinstance(body, str) else None
+    if found is None or not isinstance(body, str):
+        defects.append("multipart boundary not found: body unreadable")
+        return ""
+    defects.append(f"multipart boundary not found: read with {found.group(1)!r} instead")
+    head = f'Content-Type: multipart/mixed; boundary="{found.group(1)}"\n\n'
+    fixed = email.message_from_bytes(head.encode() + body.encode("utf-8", "surrogateescape"))
+    if not isinstance(fixed.get_payload(), list):
+        return ""
+    return _body(fixed, defects)
+
+
+def _mailparser_defects(parsed: mailparser.MailParser) -> list[str]:
+    found: list[str] = []
+    for entry in parsed.defects:
+        for where, problems in entry.items():
+            # charset trouble is reported by _part_text, which decodes differently
+            found.extend(f"{where}: {p}" for p in problems if "CharsetDecodeDefect" not in p)
+    return found
+
+
+def read_message(raw: bytes | str) -> Message:
+    """Read a whole message. Never raises, whatever the bytes."""
+    data = _to_bytes(raw)
+    try:
+        parsed = mailparser.parse_from_bytes(data)
+        msg: email.message.Message = parsed.message
+        defects = _mailparser_defects(parsed)
+    except (RecursionError, MailParserRecursionError):
+        return _headers_only(data, "MIME nesting too deep: body not read")
+    except Exception as exc:
+        # mail-parser has its own bugs on broken mail; the stdlib parse it wraps is sturdier
+        defects = [f"mail-parser failed ({exc.__class__.__name__}): read with the stdlib"]
+        try:
+            msg = email.message_from_bytes(data)
+        except RecursionError:
+            return _headers_only(data, "MIME nesting too deep: body not read")
+    try:
+        text = _body(msg, defects).replace("\r\n", "\n").replace("\r", "\n")
+        return _build(msg, text, defects)
+    except Exception as exc:  # keep the headers, report the body
+        return _headers_only(data, f"body unreadable: {exc.__class__.__name__}")
+
+
+def _headers_only(data: bytes, problem: str) -> Message:
+    fallback = read_header_fields(data)
+    values = {name: getattr(fallback, name) for name in Message.__slots__}
+    values["defects"] = (*fallback.defects, problem)
+    return Message(**values)
+
+
+# -- HTML-only mail ------------------------------------------------------------
+
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "li", "ul", "ol", "tr", "table", "pre", "hr", "dl", "dt", "dd", "section"}
+    | {"address", "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+_SKIP_TAGS = frozenset({"head", "style", "script", "title"})
+
+
+class _TextMaker(HTMLParser):
+    """HTML to plain text, with blockquotes as ``> `` quotes and links kept."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.line: list[str] = []
+        self.line_depth = 0
+        self.depth = 0
+        self.pre = 0
+        self.skip = 0
+        self.href = ""
+
+    def newline(self, force: bool = False) -> None:
+        text = "".join(self.line).rstrip()
+        text = text if self.pre else text.lstrip()
+        if text or force:
+            self.lines.append(("> " * self.line_depth + text).rstrip())
+        self.line = []
+        self.line_depth = self.depth
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag == "br":
+            self.newline(force=True)
+        elif tag == "blockquote":
+            self.newline()
+            self.depth += 1
+            self.line_depth = self.depth
+        elif tag in _BLOCK_TAGS:
+            self.newline()
+            self.pre += tag == "pre"
+        elif tag == "a":
+            self.href = dict(attrs).get("href") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif tag == "blockquote":
+            self.newline()
+            self.depth = max(0, self.depth - 1)
+            self.line_depth = self.depth
+        elif tag in _BLOCK_TAGS:
+            self.newline()
+            self.pre = max(0, self.pre - (tag == "pre"))
+        elif tag == "a" and self.href.startswith(("http:", "https:")):
+            if self.href not in "".join(self.line):
+                self.line.append(f" <{self.href}>")
+            self.href = ""
+
+    def handle_data(self, data: str) -> None:
+        if self.skip:
+            return
+        if self.pre:
+            first, *rest = data.split("\n")
+            self.line.append(first)
+            for chunk in rest:
+                self.newline(force=True)
+                self.line.append(chunk)
+            return
+        words = " ".join(data.split())
+        if words:
+            lead = " " if data[:1].isspace() and self.line else ""
+            tail = " " if data[-1:].isspace() else ""
+            self.line.append(lead + words + tail)
+
+
+def html_to_text(html: str) -> str:
+    """Readable text of an HTML body; never raises."""
+    maker = _TextMaker()
+    try:
+        maker.feed(html)
+        maker.close()
+    except (AssertionError, ValueError):  # html.parser's complaints about broken markup
+        pass
+    maker.newline()
+    return "\n".join(maker.lines).replace("\xa0", " ") + "\n"
