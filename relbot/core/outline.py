@@ -1,0 +1,341 @@
+"""Reading a plain-text status mail into an outline: timeline, sections, items.
+
+One reader serves every layout the list has used (REPLIES.md): the 2012 seed's
+``hypervisor, blockers:`` headings with ``*`` bullets nested by indentation,
+the 2013/2019 ``= Timeline =`` / ``== Hypervisor ==`` / ``=== x86 ===``
+headings with ``  -  Name`` owner lines, and the 2024 ``*** x86 ***:``
+headings with ``[PATCH ...] subject [`` / URL / ``]`` items. What varies is
+vocabulary, which comes from ``OutlineHints`` (the ``[import]`` config).
+
+Section keys are the heading text lower-cased with its decoration removed
+("hypervisor, blockers"). Nested ``=`` headings join their path with " / "
+("hypervisor / x86"); a heading that only groups others ("= Projects =") is
+left out of the path.
+
+Nothing here raises on what a person wrote: whatever cannot be read becomes a
+``problems`` entry "line N: ...". ``Outline.ok`` says whether the text was a
+status mail at all (a section or a timeline was found).
+"""
+
+from __future__ import annotations
+
+import re
+
+from relbot.core.model import Footnote, Link
+from relbot.core.outline_build import (
+    Draft,
+    DraftItem,
+    DraftSection,
+    build_outline,
+    heading_key,
+    milestone_date,
+)
+from relbot.core.outline_lines import Line, clean_lines
+from relbot.core.outline_model import (
+    Outline,
+    OutlineHints,
+    OutlineItem,
+    OutlineMilestone,
+    OutlineSection,
+)
+
+__all__ = [
+    "Outline",
+    "OutlineHints",
+    "OutlineItem",
+    "OutlineMilestone",
+    "OutlineSection",
+    "milestone_date",
+    "read_status_mail",
+]
+
+
+_EQ_HEADING = re.compile(r"^\s*(=+)\s*([^=].*?)\s*=+\s*:?\s*$")
+_STAR_HEADING = re.compile(r"^\s*\*{2,}\s*([^*].*?)\s*\*{2,}\s*:?\s*$")
+_COLON_HEADING = re.compile(r"^(\S[^:]*?):\s*$")
+_BULLET = re.compile(r"^(\s*)([*•+-]|\d{1,2}[.)])\s+(\S.*)$")
+_FOOTNOTE = re.compile(r"^\[(\d{1,3})\]\s+(\S+)\s*$")
+_ARROW_MILESTONE = re.compile(r"^(\S.*?)\s+--+\s+(\S.*)$")
+_COLON_MILESTONE = re.compile(r"^\s*(?:[*-]\s+)?([^:]{2,60}?):\s+(\S.*)$")
+_KEY_VALUE = re.compile(r"(?i)^(owners?|status|prognosis)\s*:\s*(.*)$")
+_URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
+_MAX_DEPTH = 16
+_MAX_ITEM_LINES = 200
+
+
+#: the hints when the config gives none
+DEFAULT_HINTS = OutlineHints()
+
+
+def read_status_mail(
+    text: str, hints: OutlineHints = DEFAULT_HINTS, *, year: int | None = None
+) -> Outline:
+    """Read a status mail's body (archive page chrome allowed) into an Outline."""
+    cleaned = clean_lines(text)
+    reader = _Reader(hints, year, cleaned.lines)
+    reader.run()
+    return reader.finish(cleaned.title, cleaned.problems)
+
+
+class _Reader:
+    """One pass over the cleaned lines; each line goes to exactly one place."""
+
+    def __init__(self, hints: OutlineHints, year: int | None, lines: list[Line]) -> None:
+        self.hints = hints
+        self.vocab = hints.vocabulary
+        self.year = year
+        self.lines = lines
+        self.problems: list[str] = []
+        self.mode = "preamble"
+        self.preamble: list[str] = []
+        self.before_timeline: list[list[str]] = [[]]
+        self.after_timeline: list[list[str]] = [[]]
+        self.seen_timeline = False
+        self.milestones: list[OutlineMilestone] = []
+        self.marker_after: int | None = None
+        self.sections: list[DraftSection] = []
+        self.heading_path: list[tuple[int, str]] = []
+        self.stack: list[DraftItem] = []
+        self.footnotes: list[Footnote] = []
+        self.blank = True
+        self.skipping = False
+        # "A couple of things to note:" above the timeline is prose, not a section
+        self.timeline_at = next(
+            (i for i, ln in enumerate(lines) if self._timeline_line(ln.text)), -1
+        )
+
+    # -- dispatch ---------------------------------------------------------
+
+    def run(self) -> None:
+        for index, line in enumerate(self.lines):
+            self.feed(index, line)
+
+    def feed(self, index: int, line: Line) -> None:
+        text = line.text
+        if not text.strip():
+            self.blank = True
+            self.skipping = False
+            if self.mode == "timeline" and self.milestones:
+                self.mode = "intro"
+            return
+        was_blank, self.blank = self.blank, False
+        if self.skipping or (was_blank and self._skip_start(text)):
+            self.skipping = True
+            return
+        if self._pending_bracket(line):
+            return
+        m = _FOOTNOTE.match(text)
+        if m:
+            self.footnotes.append(Footnote(int(m.group(1)), m.group(2)))
+            return
+        if self.mode == "timeline" and self._milestone(line):
+            return
+        if self._heading(index, line):
+            return
+        if self.mode in ("preamble", "timeline", "intro") and not self.sections:
+            self._prose(line, was_blank)
+            return
+        self._section_line(line, was_blank)
+
+    def _skip_start(self, text: str) -> bool:
+        low = text.strip().lower()
+        return any(low.startswith(p) for p in self.hints.skip_blocks)
+
+    # -- headings and timeline --------------------------------------------
+
+    def _timeline_line(self, text: str) -> bool:
+        stripped = text.strip()
+        if not (_EQ_HEADING.match(text) or _STAR_HEADING.match(text) or stripped.endswith(":")):
+            return False
+        return len(stripped) <= self.hints.max_heading_length and any(
+            w in stripped.lower() for w in self.hints.timeline_headings
+        )
+
+    def _heading(self, index: int, line: Line) -> bool:
+        text = line.text
+        if not self.seen_timeline and self._timeline_line(text):
+            self._start_timeline(line)
+            return True
+        m = _EQ_HEADING.match(text)
+        if m:
+            level, title = len(m.group(1)), m.group(2)
+        elif (m := _STAR_HEADING.match(text)) is not None:
+            level, title = 1, m.group(1)
+        elif self._colon_heading(index, text):
+            level, title = 1, text.strip()[:-1]
+        else:
+            return False
+        self._close_items()
+        while self.heading_path and self.heading_path[-1][0] >= level:
+            self.heading_path.pop()
+        self.heading_path.append((level, title.strip()))
+        self.sections.append(
+            DraftSection(tuple(t for _, t in self.heading_path), title.strip(), line.number)
+        )
+        self.mode = "section"
+        return True
+
+    def _colon_heading(self, index: int, text: str) -> bool:
+        """``hypervisor, blockers:`` at column 0 with bullets under it."""
+        m = _COLON_HEADING.match(text)
+        if m is None or len(text) > self.hints.max_heading_length:
+            return False
+        if self.mode == "timeline" or index < self.timeline_at:
+            return False
+        known = heading_key(m.group(1)) in {heading_key(s) for s in self.hints.sections}
+        return known or self._bullet_next(index)
+
+    def _bullet_next(self, index: int) -> bool:
+        for line in self.lines[index + 1 : index + 4]:
+            if line.text.strip():
+                return _BULLET.match(line.text) is not None
+        return False
+
+    def _start_timeline(self, line: Line) -> None:
+        self.seen_timeline = True
+        self.mode = "timeline"
+        self.preamble.append(line.text.strip())
+
+    def _marker(self, text: str) -> tuple[str, bool]:
+        """The line without a trailing "<< WE ARE HERE", and whether it had one."""
+        low = text.lower()
+        for words in self.hints.marker_words:
+            at = low.find(words.lower())
+            if at >= 0:
+                head = re.sub(r"[<=>\-\s]*$", "", text[:at])
+                return head.rstrip(), True
+        return text, False
+
+    def _milestone(self, line: Line) -> bool:
+        text, marked = self._marker(line.text)
+        if marked and not text.strip():
+            self.marker_after = len(self.milestones) - 1
+            return True
+        found: tuple[str, str] | None = None
+        m = _ARROW_MILESTONE.match(text.strip())
+        if m:
+            found = (m.group(1).strip(), m.group(2).strip())
+        else:
+            m = _COLON_MILESTONE.match(text)
+            bulleted = text.lstrip()[:1] in ("*", "-") and m is not None and len(m.group(2)) <= 30
+            if m and (bulleted or re.search(r"\d", m.group(2))):
+                found = (m.group(2).strip(), m.group(1).strip())
+        if found is None:
+            if self.milestones:
+                self.mode = "intro"
+            return False
+        when, label = found
+        self.milestones.append(
+            OutlineMilestone(when, label, milestone_date(when, self.year), line.number)
+        )
+        if marked:
+            self.marker_after = len(self.milestones) - 1
+        return True
+
+    def _prose(self, line: Line, was_blank: bool) -> None:
+        target = self.after_timeline if self.seen_timeline else self.before_timeline
+        if was_blank and target[-1]:
+            target.append([])
+        target[-1].append(line.text.rstrip())
+
+    # -- sections and items -----------------------------------------------
+
+    def _section_line(self, line: Line, was_blank: bool) -> None:
+        if not self.sections:
+            self.sections.append(DraftSection(("",), "", line.number))
+        sec = self.sections[-1]
+        text = line.text
+        indent = len(text) - len(text.lstrip())
+        m = _BULLET.match(text)
+        top = self.stack[-1] if self.stack else None
+        if m and not self._is_attribute(m, indent, top):
+            self._new_item(sec, indent, m.group(2), m.group(3), line)
+            return
+        if top is not None and (m or indent > top.indent):
+            self._item_continuation(top, indent, m, text, line)
+            return
+        self._close_items()
+        if was_blank or not sec.text:
+            sec.text.append([])
+        sec.text[-1].append(text.rstrip())
+
+    def _is_attribute(self, m: re.Match[str], indent: int, top: DraftItem | None) -> bool:
+        return m.group(2) == "-" and top is not None and top.bullet != "-" and indent > top.indent
+
+    def _new_item(self, sec: DraftSection, indent: int, bullet: str, body: str, line: Line) -> None:
+        while self.stack and self.stack[-1].indent >= indent:
+            self.stack.pop()
+        if len(self.stack) >= _MAX_DEPTH:
+            # deeper than any outline a person writes: keep it flat, stay finite
+            self.stack.pop()
+            self.problems.append(f"line {line.number}: nested too deep, kept as a sibling")
+        body = body.strip()
+        bracket = body.endswith("[")
+        if bracket:
+            body = body[:-1].rstrip()
+        item = DraftItem(indent, line.number, bullet, [body], bracket_open=bracket)
+        if self.stack:
+            self.stack[-1].children.append(item)
+        else:
+            sec.items.append(item)
+        self.stack.append(item)
+
+    def _item_continuation(
+        self, top: DraftItem, indent: int, m: re.Match[str] | None, text: str, line: Line
+    ) -> None:
+        if m is not None:
+            top.attrs.append((indent, "-", [m.group(3).strip()]))
+            return
+        kv = _KEY_VALUE.match(text.strip())
+        if kv:
+            top.attrs.append((indent, kv.group(1).lower(), [kv.group(2).strip()]))
+            return
+        if top.attrs and indent > top.attrs[-1][0]:
+            top.attrs[-1][2].append(text.strip())
+            return
+        if len(top.lines) < _MAX_ITEM_LINES:
+            top.lines.append(text.strip())
+        elif len(top.lines) == _MAX_ITEM_LINES:
+            top.lines.append("...")
+            self.problems.append(f"line {line.number}: item too long, rest ignored")
+
+    def _pending_bracket(self, line: Line) -> bool:
+        """Lines of a ``subject [`` / URL / ``]`` item belong to it whatever their indent."""
+        top = self.stack[-1] if self.stack else None
+        if top is None or not top.bracket_open:
+            return False
+        stripped = line.text.strip()
+        if stripped.startswith("]"):
+            top.bracket_open = False
+            return True
+        url = _URL.search(stripped)
+        if url:
+            top.links.append(Link(url=url.group(0).rstrip(".,;)]")))
+            return True
+        top.bracket_open = False
+        return False
+
+    def _close_items(self) -> None:
+        self.stack.clear()
+
+    # -- freezing ------------------------------------------------------------
+
+    def finish(self, title: str, problems: tuple[str, ...]) -> Outline:
+        if self.seen_timeline:
+            preamble = [*(ln for p in self.before_timeline for ln in p), *self.preamble]
+            intro = self.after_timeline
+        else:
+            preamble, intro = [], self.before_timeline
+        return build_outline(
+            Draft(
+                title=title,
+                preamble=preamble,
+                intro=intro,
+                milestones=self.milestones,
+                marker_after=self.marker_after,
+                sections=self.sections,
+                footnotes=self.footnotes,
+                problems=[*problems, *self.problems],
+            ),
+            self.hints,
+        )

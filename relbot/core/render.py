@@ -1,0 +1,327 @@
+"""The status mail as a view model: every line computed, ready to lay out.
+
+The Jinja template only places what this module decides: which items show
+(done items for the week they finished, then gone; deferred items kept with
+their release), their wrapping, the timeline marker from ``today``, footnotes
+and the "changes since last week" part. An item keeps the line breaks the RM
+wrote by hand while its words and depth are unchanged (the ``layout`` its
+import event carries); anything else is wrapped with textwrap at ``width``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from relbot.core.events import Event, Kind, describe_event
+from relbot.core.model import Item, Milestone, Status, Tracker
+from relbot.core.outline_items import (
+    ItemHead,
+    deferral_release,
+    format_item_head,
+    head_key,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How the mail looks: the ``[render]`` config keys."""
+
+    width: int = 72
+    item_ids: bool = False
+    call_for_volunteers: bool = False
+    #: heads the list of unclaimed items; its first words should be one of
+    #: the importer's ``skip_blocks`` so a re-import leaves the list out
+    volunteer_text: str = "Volunteers wanted for these unclaimed items:"
+    #: show the events after this time as "changes since last week"
+    changes_since: dt.datetime | None = None
+    #: ``{title}`` and ``{key}`` are the section's
+    heading_style: str = "{title}:"
+    release_managers: tuple[str, ...] = ()
+    greeting: str = "Plan for a {release} release:"
+    timeline_intro: str = "The time line is as follows:"
+    marker: str = "<< WE ARE HERE"
+    #: column of a marker on its own line; -1 puts it at the end of the milestone
+    marker_column: int = 55
+    #: columns before a top-level bullet, and per nesting level
+    indent: int = 6
+    step: int = 8
+    #: how long a done or dropped item stays in the mail
+    done_days: int = 7
+    #: keep the RM's own line breaks while an item is unchanged
+    keep_layout: bool = True
+    #: most lines per person in the changes part
+    max_changes: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    id: str
+    depth: int
+    text: str
+    owners: tuple[str, ...]
+    status: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    key: str
+    heading: str
+    items: tuple[ItemView, ...]
+    #: the section's free paragraphs, each a tuple of lines
+    notes: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    release: str
+    preamble: tuple[str, ...]
+    timeline: tuple[str, ...]
+    intro: tuple[tuple[str, ...], ...]
+    changes_heading: str
+    changes: tuple[str, ...]
+    volunteers: tuple[str, ...]
+    sections: tuple[SectionView, ...]
+    footnotes: tuple[str, ...]
+    closing: tuple[str, ...]
+
+
+def build_status_view(
+    tracker: Tracker, events: Sequence[Event], *, today: dt.date, options: RenderOptions
+) -> StatusView:
+    """Everything the status mail shows on ``today``. ``events``: the release's log."""
+    layouts = _layouts(events)
+    visible = _visible_ids(tracker, today, options)
+    sections = []
+    for sec in tracker.sections:
+        items = tuple(
+            _item_view(tracker, it, depth, layouts, options)
+            for depth, it in tracker.walk(sec.key)
+            if it.id in visible
+        )
+        notes = tuple(tuple(n.split("\n")) for n in sec.notes if n.strip())
+        if items or notes:
+            heading = options.heading_style.format(title=sec.title or sec.key, key=sec.key)
+            sections.append(SectionView(sec.key, heading, items, notes))
+    preamble = []
+    if tracker.release and options.greeting:
+        preamble.append(options.greeting.format(release=tracker.release))
+    if tracker.milestones and options.timeline_intro:
+        preamble.append(options.timeline_intro)
+    heading, changes = _changes(tracker, events, options)
+    return StatusView(
+        release=tracker.release,
+        preamble=tuple(preamble),
+        timeline=timeline_lines(tracker.milestones, today, options),
+        intro=tuple(tuple(p.split("\n")) for p in tracker.intro.split("\n\n") if p.strip()),
+        changes_heading=heading,
+        changes=changes,
+        volunteers=_volunteers(tracker, visible, options),
+        sections=tuple(sections),
+        footnotes=tuple(f"[{f.number}] {f.url}" for f in tracker.footnotes),
+        # a signature: the importer stops at "-- ", so the names never become text
+        closing=("-- ", *options.release_managers) if options.release_managers else (),
+    )
+
+
+def marker_index(milestones: Sequence[Milestone], today: dt.date) -> int | None:
+    """Index of the milestone "WE ARE HERE" follows (-1: before the first).
+
+    It follows the last milestone dated on or before ``today``; an undated one
+    ("Mid/Late April", "Weekly") counts as later than any dated one before it.
+    None when no milestone has a date.
+    """
+    if not any(m.date for m in milestones):
+        return None
+    at = -1
+    for i, m in enumerate(milestones):
+        if m.date is not None and m.date <= today:
+            at = i
+    return at
+
+
+def timeline_lines(
+    milestones: Sequence[Milestone], today: dt.date, options: RenderOptions
+) -> tuple[str, ...]:
+    """``19 March        -- TODO list locked down`` lines with the marker placed."""
+    if not milestones:
+        return ()
+    pad = max(len(m.when) for m in milestones) + 2
+    lines = [f"{m.when.ljust(pad)}-- {m.label}" for m in milestones]
+    at = marker_index(milestones, today)
+    if at is None or not options.marker:
+        return tuple(lines)
+    if options.marker_column < 0 and at >= 0:
+        lines[at] = f"{lines[at]}  {options.marker}"
+    else:
+        lines.insert(at + 1, " " * max(options.marker_column, 0) + options.marker)
+    return tuple(lines)
+
+
+def _layouts(events: Sequence[Event]) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    for e in events:
+        layout = e.data.get("layout")
+        if e.item and isinstance(layout, Mapping):
+            found[e.item] = layout
+    return found
+
+
+def _visible_ids(tracker: Tracker, today: dt.date, options: RenderOptions) -> frozenset[str]:
+    """Items the mail shows, with every ancestor of a shown item."""
+
+    def shown(it: Item) -> bool:
+        if not it.status.closed:
+            return True
+        if it.closed_at is None:
+            return False
+        return (today - it.closed_at.date()).days <= options.done_days
+
+    keep: set[str] = set()
+    by_id = {it.id: it for it in tracker.items}
+    for it in tracker.items:
+        if shown(it):
+            current: Item | None = it
+            while current is not None and current.id not in keep:
+                keep.add(current.id)
+                current = by_id.get(current.parent or "")
+    # a hidden ancestor hides its subtree: there is no line to hang it under
+    return frozenset(i for i in keep if _ancestors_kept(by_id, i, keep))
+
+
+def _ancestors_kept(by_id: Mapping[str, Item], item_id: str, keep: set[str]) -> bool:
+    parent = by_id[item_id].parent
+    seen: set[str] = set()
+    while parent and parent not in seen:
+        if parent not in keep or parent not in by_id:
+            return False
+        seen.add(parent)
+        parent = by_id[parent].parent
+    return True
+
+
+def item_head(it: Item) -> ItemHead:
+    return ItemHead(
+        text=it.text,
+        item_id=it.id,
+        tags=it.tags,
+        owners=it.owners,
+        status=it.status,
+        status_note=it.status_note,
+        version=it.version,
+        release=it.release,
+    )
+
+
+def _state_said(tracker: Tracker, it: Item) -> bool:
+    """The text or a "Deferred until 4.3" sub-item already says the deferral."""
+    if it.status is not Status.DEFERRED or it.status_note:
+        return False
+    if deferral_release(it.text) == it.release:
+        return True
+    return any(
+        c.text.lower().startswith("defer") and deferral_release(c.text) == it.release
+        for c in tracker.children(it.id)
+    )
+
+
+def _wrap(text: str, first: str, rest: str, width: int) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [first.rstrip()]
+
+
+def _item_view(
+    tracker: Tracker,
+    it: Item,
+    depth: int,
+    layouts: Mapping[str, Mapping[str, Any]],
+    options: RenderOptions,
+) -> ItemView:
+    column = options.indent + options.step * depth
+    first, rest = " " * column + "* ", " " * (column + 2)
+    head = item_head(it)
+    layout = layouts.get(it.id)
+    hand = [str(x) for x in layout.get("lines", ())] if layout else []
+    lines: list[str]
+    if (
+        options.keep_layout
+        and layout is not None
+        and hand
+        and layout.get("key") == head_key(head)
+        and layout.get("depth") == depth
+    ):
+        if options.item_ids:
+            hand[0] = f"[{it.id}] {hand[0]}"
+        lines = [first + hand[0], *(rest + x for x in hand[1:])]
+    else:
+        said = _state_said(tracker, it)
+        text = format_item_head(head, show_id=options.item_ids, state_said=said)
+        lines = _wrap(text, first, rest, options.width)
+    for extra in (*it.notes, *(str(link) for link in it.links)):
+        lines += _wrap(f"- {extra}", rest, rest + "  ", options.width)
+    return ItemView(it.id, depth, it.text, it.owners, it.status.value, tuple(lines))
+
+
+def _source(event: Event, tracker: Tracker) -> str:
+    if "@" not in event.source:
+        return event.source
+    mail = tracker.status_mail(event.source)
+    if mail is not None and mail.date is not None:
+        return f"status mail of {mail.date:%d %B %Y}"
+    return f"<{event.source}>"
+
+
+def _changes(
+    tracker: Tracker, events: Sequence[Event], options: RenderOptions
+) -> tuple[str, tuple[str, ...]]:
+    """Who changed what since ``changes_since``, grouped per person."""
+    if options.changes_since is None:
+        return "", ()
+    since = options.changes_since
+    per_actor: dict[str, list[str]] = {}
+    for e in events:
+        if e.at <= since or e.kind in (Kind.STATUS_MAIL, Kind.UNDO):
+            continue
+        what = f"{describe_event(e, tracker)} ({_source(e, tracker)})"
+        per_actor.setdefault(e.actor or "someone", []).append(what)
+    heading = f"Changes since {since:%d %B %Y}:"
+    if not per_actor:
+        return heading, ("No changes since then.",)
+    lines: list[str] = []
+    for actor, whats in per_actor.items():
+        lines.append(f"{actor}:")
+        for what in whats[: options.max_changes]:
+            lines += _wrap(what, "  - ", "    ", options.width)
+        if len(whats) > options.max_changes:
+            lines.append(f"  - ... and {len(whats) - options.max_changes} more")
+    return heading, tuple(lines)
+
+
+def _volunteers(
+    tracker: Tracker, visible: frozenset[str], options: RenderOptions
+) -> tuple[str, ...]:
+    if not options.call_for_volunteers:
+        return ()
+    free = [
+        it
+        for it in tracker.items
+        if it.id in visible and not it.owners and it.status is Status.OPEN
+    ]
+    if not free:
+        return ()
+    lines = _wrap(options.volunteer_text, "", "", options.width)
+    for it in free:
+        words = it.text.split()
+        short = " ".join(words[:10]) + (" ..." if len(words) > 10 else "")
+        lines += _wrap(f"[{it.id}] {short}", "  * ", "    ", options.width)
+    return tuple(lines)
