@@ -38,8 +38,7 @@ def head(msgid: bytes, sender: bytes, subject: bytes = b"Re: Xen 4.19 release st
         b"Date: Mon, 05 Feb 2024 21:00:00 +0100\n"
         b"Message-ID: <" + msgid + b">\n"
         b"In-Reply-To: <status-0042@relbot.example>\n"
-        b"References: <status-0041@relbot.example> <status-0042@relbot.example>\n"
-        + LIST_HEADERS
+        b"References: <status-0041@relbot.example> <status-0042@relbot.example>\n" + LIST_HEADERS
     )
 
 
@@ -69,8 +68,7 @@ FIXTURES["base64_crlf.eml"] = crlf(
 )
 
 FIXTURES["quoted_printable_url.eml"] = (
-    head(b"qp.url.1@example.org", b"Jan Beulich <jbeulich@example.com>")
-    + b"MIME-Version: 1.0\n"
+    head(b"qp.url.1@example.org", b"Jan Beulich <jbeulich@example.com>") + b"MIME-Version: 1.0\n"
     b"Content-Type: text/plain; charset=iso-8859-1\n"
     b"Content-Transfer-Encoding: quoted-printable\n\n"
     b"Patches posted: https://lore.kernel.org/xen-devel/20240205123456.4321-1-jbe=\n"
@@ -267,8 +265,7 @@ FIXTURES["mailman_via_reply_to.eml"] = (
 )
 
 FIXTURES["broken_boundary_unclosed.eml"] = (
-    head(b"unclosed.1@example.org", b"Michal Orzel <michal@example.com>")
-    + b"MIME-Version: 1.0\n"
+    head(b"unclosed.1@example.org", b"Michal Orzel <michal@example.com>") + b"MIME-Version: 1.0\n"
     b'Content-Type: multipart/alternative; boundary="b1"\n\n'
     b"--b1\n"
     b"Content-Type: text/plain; charset=utf-8\n\n"
@@ -279,8 +276,7 @@ FIXTURES["broken_boundary_unclosed.eml"] = (
 )
 
 FIXTURES["broken_boundary_mismatch.eml"] = (
-    head(b"mismatch.1@example.org", b"Michal Orzel <michal@example.com>")
-    + b"MIME-Version: 1.0\n"
+    head(b"mismatch.1@example.org", b"Michal Orzel <michal@example.com>") + b"MIME-Version: 1.0\n"
     b'Content-Type: multipart/mixed; boundary="declared"\n\n'
     b"This is a multi-part message in MIME format.\n"
     b"--actual\n"
