@@ -222,6 +222,15 @@ def _build(cls: type[T], raw: Any, source: str, where: str, skip: tuple[str, ...
             raise ConfigError(f"{source}: unknown key {keyname}{hint}")
         sub = f"{where}.{name}" if where else name
         values[name] = _coerce(hints[name], value, source, sub)
+    missing = [
+        name
+        for name, f in fields.items()
+        if name not in values
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    ]
+    if missing:
+        raise ConfigError(f"{source} {label}: missing key {missing[0]!r}")
     return cls(**values)
 
 

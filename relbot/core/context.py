@@ -1,0 +1,348 @@
+"""Which tracker item each block of a reply's new text talks about.
+
+Repliers quote the status mail rewrapped, trimmed and nested, then write under
+the part they answer. ``attribute_blocks`` splits each run of quoted lines into
+chunks (one per bullet or heading), matches every chunk against the items of
+the mail being answered and gives the block of new text below the run the
+last item matched, or the section when only a heading was quoted. Text with no
+quote above falls back to an explicit item id (``T12``) or to an item's title
+words. Matching is a weighted token overlap through an inverted index built
+once per tracker, so quoting the whole mail costs milliseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from relbot.core.model import Tracker
+from relbot.core.quotes import Block, BlockKind
+
+STOPWORDS = frozenset(
+    """a about above after again all also am an and any are as at be because been
+    before being but by can could did do does doing done for from further had has
+    have having he her here hers him his how i if in into is it its itself just me
+    more most my no nor not now of off on once only or other our out over own same
+    she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours et al e g eg""".split()
+)
+_TOKEN = re.compile(r"[^\W_]+")
+_ITEM_ID = re.compile(r"(?<![\w/.-])\[?(T\d{1,5})\]?(?![\w/-])")
+_BULLET = re.compile(r"^\s*(?:[*•+-]|\d{1,2}[.)])\s+\S")
+_HEADING_DECOR = re.compile(r"^[\s=*#:\-]+|[\s=*#:\-]+$")
+#: a chunk must be explained this well by an item to count as quoting it
+MATCH_THRESHOLD = 0.5
+#: candidates this close to the best are told apart by their place in the mail
+_TIE = 0.08
+#: title matching of unquoted text only looks this far into a block
+_TITLE_SCAN_CHARS = 4000
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased words of two or more letters, stop words left out."""
+    return [t for t in _TOKEN.findall(text.lower()) if len(t) > 1 and t not in STOPWORDS]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a block of new text answers: an item, a section, or nothing."""
+
+    item_id: str | None = None
+    section: str | None = None
+    score: float = 0.0
+    quote_excerpt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    item_id: str
+    section: str
+    pos: int
+    weight: float
+    title_weight: float
+    title_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class _SectionEntry:
+    key: str
+    words: tuple[str, ...]
+    tail: tuple[str, ...]
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemIndex:
+    """The items of one tracker, tokenised once, in mail order."""
+
+    entries: tuple[_Entry, ...]
+    by_id: Mapping[str, int]
+    postings: Mapping[str, tuple[tuple[int, float], ...]]
+    title_postings: Mapping[str, tuple[tuple[int, float], ...]]
+    sections: tuple[_SectionEntry, ...]
+    unknown_weight: float
+
+    def weight(self, token: str) -> float:
+        hits = self.postings.get(token)
+        return hits[0][1] if hits else self.unknown_weight
+
+
+def _title(text: str) -> str:
+    """The head of an item: up to its first full stop, dash pair or colon."""
+    head = re.split(r"\.\s|\s--\s|:\s|\(", text + " ", maxsplit=1)[0]
+    return " ".join(head.split()[:10])
+
+
+@lru_cache(maxsize=16)
+def build_index(tracker: Tracker) -> ItemIndex:
+    """Index a tracker's items; cached, since one tracker serves many replies."""
+    ordered: list[tuple[str, str | None]] = []  # (section key, item id or None)
+    seen: set[str] = set()
+    keys = [s.key for s in tracker.sections]
+    keys += [it.section for it in tracker.items if it.section not in keys]
+    for key in dict.fromkeys(keys):
+        ordered.append((key, None))
+        for _, it in tracker.walk(key):
+            ordered.append((key, it.id))
+            seen.add(it.id)
+    ordered += [(it.section, it.id) for it in tracker.items if it.id not in seen]
+
+    words: list[set[str]] = []
+    titles: list[set[str]] = []
+    meta: list[tuple[str, str, int]] = []
+    sections: list[tuple[str, int]] = []
+    for pos, (key, item_id) in enumerate(ordered):
+        if item_id is None:
+            sections.append((key, pos))
+            continue
+        it = tracker.item(item_id)
+        if it is None:
+            continue
+        body = " ".join((it.text, *it.tags, *it.owners, it.status_note))
+        words.append(set(tokens(body)))
+        titles.append(set(tokens(_title(it.text))))
+        meta.append((it.id, it.section, pos))
+    count = max(len(words), 1)
+    df: dict[str, int] = {}
+    for ws in words:
+        for w in ws:
+            df[w] = df.get(w, 0) + 1
+    idf = {w: math.log(1.0 + count / n) for w, n in df.items()}
+    unknown = math.log(1.0 + count / 0.5)
+    postings: dict[str, list[tuple[int, float]]] = {}
+    title_postings: dict[str, list[tuple[int, float]]] = {}
+    entries: list[_Entry] = []
+    for i, (ws, ts, (item_id, section, pos)) in enumerate(zip(words, titles, meta, strict=True)):
+        for w in ws:
+            postings.setdefault(w, []).append((i, idf[w]))
+        for w in ts:
+            title_postings.setdefault(w, []).append((i, idf.get(w, unknown)))
+        entries.append(
+            _Entry(
+                item_id=item_id,
+                section=section,
+                pos=pos,
+                weight=sum(idf[w] for w in ws) or 1.0,
+                title_weight=sum(idf.get(w, unknown) for w in ts) or 1.0,
+                title_size=len(ts),
+            )
+        )
+    section_entries = []
+    for key, pos in sections:
+        sec = tracker.section(key)
+        title = sec.title if sec and sec.title else key
+        parts = re.split(r"\s*(?:/|>|::)\s*", title)
+        section_entries.append(
+            _SectionEntry(key, tuple(tokens(title)), tuple(tokens(parts[-1])), pos)
+        )
+    return ItemIndex(
+        entries=tuple(entries),
+        by_id={e.item_id: i for i, e in enumerate(entries)},
+        postings={w: tuple(v) for w, v in postings.items()},
+        title_postings={w: tuple(v) for w, v in title_postings.items()},
+        sections=tuple(section_entries),
+        unknown_weight=unknown,
+    )
+
+
+# -- quoted chunks --------------------------------------------------------------
+
+
+def _heading(index: ItemIndex, line: str, anchor: int) -> _SectionEntry | None:
+    """The section a quoted line names when it is a heading, else None."""
+    if _BULLET.match(line) or len(line) > 80:
+        return None
+    words = tuple(tokens(_HEADING_DECOR.sub("", line)))
+    if not words or len(words) > 8:
+        return None
+    found = [s for s in index.sections if words in (s.words, s.tail)]
+    if not found:
+        return None
+    after = [s for s in found if s.pos > anchor]
+    return after[0] if after else found[0]
+
+
+def _explicit_ids(index: ItemIndex, text: str) -> list[str]:
+    return [m for m in _ITEM_ID.findall(text) if m in index.by_id]
+
+
+def match_chunk(index: ItemIndex, text: str, anchor: int = -1) -> tuple[int, float] | None:
+    """(entry index, score) of the item a quoted chunk shows, or None.
+
+    Score mixes how much of the chunk the item explains (a partial quote of a
+    long item) with how much of the item the chunk holds (several items in one
+    rewrapped chunk). Near-ties go to the first candidate after ``anchor``,
+    the mail position of what was matched just before.
+    """
+    ids = _explicit_ids(index, text)
+    if ids:
+        return index.by_id[ids[-1]], 1.0
+    words = set(tokens(text))
+    if not words:
+        return None
+    chunk_weight = sum(index.weight(w) for w in words)
+    overlap: dict[int, float] = {}
+    hits: dict[int, int] = {}
+    for w in words:
+        for i, weight in index.postings.get(w, ()):
+            overlap[i] = overlap.get(i, 0.0) + weight
+            hits[i] = hits.get(i, 0) + 1
+    scored: list[tuple[float, int, float, float]] = []
+    for i, ov in overlap.items():
+        c_cov = ov / chunk_weight
+        i_cov = ov / index.entries[i].weight
+        if hits[i] < 2 and not (c_cov > 0.99 and i_cov >= 0.5):
+            continue
+        score = max(c_cov * (0.7 + 0.3 * i_cov), i_cov * (0.45 + 0.5 * c_cov))
+        if score >= MATCH_THRESHOLD:
+            scored.append((score, i, c_cov, i_cov))
+    if not scored:
+        return None
+    best = max(s[0] for s in scored)
+    top = max(scored, key=lambda s: s[0])
+    inside = [s for s in scored if s[3] >= 0.8 and s[2] < 0.6]
+    if top[2] < 0.6 and len(inside) >= 2:
+        # bullets lost in rewrapping: several whole items; the last one is answered
+        last = max(inside, key=lambda s: index.entries[s[1]].pos)
+        return last[1], last[0]
+    near = [s for s in scored if s[0] >= best - _TIE]
+    after = [s for s in near if index.entries[s[1]].pos >= anchor]
+    if after and len(near) > 1:
+        pick = min(after, key=lambda s: (index.entries[s[1]].pos, -s[0]))
+    else:
+        pick = top
+    return pick[1], pick[0]
+
+
+def _chunks(lines: Iterable[str]) -> Iterable[list[str]]:
+    """Group quoted lines into one chunk per bullet; blank lines end a chunk."""
+    chunk: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if chunk:
+                yield chunk
+                chunk = []
+            continue
+        if _BULLET.match(line) and chunk:
+            yield chunk
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        yield chunk
+
+
+@dataclass(slots=True)
+class _RunState:
+    item: int | None = None
+    section: str | None = None
+    score: float = 0.0
+    excerpt: str = ""
+
+
+def _read_quote(index: ItemIndex, lines: Sequence[str], state: _RunState, anchor: int) -> int:
+    for chunk in _chunks(lines):
+        rest = list(chunk)
+        heading = _heading(index, rest[0], anchor)
+        if heading is not None:
+            state.item, state.section, state.score = None, heading.key, 0.9
+            state.excerpt = rest[0].strip()
+            anchor = heading.pos
+            rest = rest[1:]
+            if not rest:
+                continue
+        text = " ".join(" ".join(rest).split())
+        found = match_chunk(index, text, anchor)
+        if found is None:
+            continue
+        i, score = found
+        entry = index.entries[i]
+        state.item, state.section, state.score = i, entry.section, score
+        state.excerpt = text[:100]
+        anchor = entry.pos
+    return anchor
+
+
+def match_title(index: ItemIndex, text: str) -> tuple[str, float] | None:
+    """The one item whose title words the text uses, if exactly one stands out."""
+    ids = _explicit_ids(index, text[:_TITLE_SCAN_CHARS])
+    if ids:
+        return ids[0], 1.0
+    words = set(tokens(text[:_TITLE_SCAN_CHARS]))
+    overlap: dict[int, float] = {}
+    hits: dict[int, int] = {}
+    for w in words:
+        for i, weight in index.title_postings.get(w, ()):
+            overlap[i] = overlap.get(i, 0.0) + weight
+            hits[i] = hits.get(i, 0) + 1
+    scored = sorted(
+        (
+            (ov / index.entries[i].title_weight, i)
+            for i, ov in overlap.items()
+            if hits[i] >= min(2, index.entries[i].title_size)
+        ),
+        reverse=True,
+    )
+    if not scored or scored[0][0] < 0.6:
+        return None
+    if len(scored) > 1 and scored[1][0] > scored[0][0] - 0.2:
+        return None
+    cover, i = scored[0]
+    return index.entries[i].item_id, 0.5 + 0.3 * cover
+
+
+def attribute_blocks(blocks: Sequence[Block], index: ItemIndex) -> tuple[Context | None, ...]:
+    """One Context per block: None for quoted blocks, a Context for new text."""
+    out: list[Context | None] = []
+    anchor = -1
+    state = _RunState()
+    in_run = False
+    for block in blocks:
+        if block.kind is BlockKind.QUOTE:
+            if not in_run:
+                state, in_run = _RunState(), True
+            anchor = _read_quote(index, block.lines, state, anchor)
+            out.append(None)
+            continue
+        in_run = False
+        text = "\n".join(block.lines)
+        ids = _explicit_ids(index, text[:_TITLE_SCAN_CHARS])
+        if ids:
+            entry = index.entries[index.by_id[ids[0]]]
+            out.append(Context(entry.item_id, entry.section, 1.0, ids[0]))
+        elif state.item is not None:
+            entry = index.entries[state.item]
+            out.append(Context(entry.item_id, entry.section, state.score, state.excerpt))
+        elif state.section is not None:
+            out.append(Context(None, state.section, state.score, state.excerpt))
+        else:
+            titled = match_title(index, text)
+            if titled is None:
+                out.append(Context())
+            else:
+                entry = index.entries[index.by_id[titled[0]]]
+                out.append(Context(entry.item_id, entry.section, titled[1], ""))
+    return tuple(out)

@@ -1,0 +1,102 @@
+"""Where the edges are made and handed to each other.
+
+``Service`` builds the store, transports and mail sources from the config in
+one place and offers the operations the CLI and the scheduler share. It makes
+no domain decisions: those live in ``relbot.core``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Sequence
+from functools import cached_property
+
+from relbot.config import Config
+from relbot.core.events import Event, Kind
+from relbot.core.model import Item, Tracker, item_number
+from relbot.errors import UsageError
+from relbot.store import Store
+
+
+def person_name(entry: str) -> str:
+    """``"Ian Campbell <ian@x>"`` -> ``"Ian Campbell"``."""
+    name, _, _ = entry.partition("<")
+    return name.strip().strip('"') or entry.strip("<> ")
+
+
+class Service:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @cached_property
+    def store(self) -> Store:
+        url = self.config.store.url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            relative = url.removeprefix("sqlite:///")
+            if relative != ":memory:":
+                url = f"sqlite:///{self.config.path(relative)}"
+        return Store(url)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+
+    # -- the tracker ---------------------------------------------------------
+
+    @property
+    def rm_name(self) -> str:
+        """Who the command line acts as: the first release manager."""
+        managers = self.config.people.release_managers
+        return person_name(managers[0]) if managers else "release manager"
+
+    def tracker(self) -> Tracker:
+        return self.store.tracker()
+
+    def record(self, events: Sequence[Event]) -> list[Event]:
+        """Store events in one transaction; return them numbered."""
+        with self.store.transaction() as conn:
+            return self.store.append_events(conn, events)
+
+    def item(self, tracker: Tracker, item_id: str) -> Item:
+        key = item_id.strip().upper()
+        if key.isdigit():
+            key = f"T{key}"
+        item = tracker.item(key)
+        if item is None:
+            known = sorted((it.id for it in tracker.items), key=item_number)
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f' — did you mean "{close[0]}"?' if close else " (see `relbot show`)"
+            raise UsageError(f"no item {item_id!r}{hint}")
+        return item
+
+    def section_key(self, tracker: Tracker, name: str) -> str:
+        """The section a person meant: its key, title, or an unambiguous prefix."""
+        keys = [s.key for s in tracker.sections]
+        keys += [s.key for s in self.config.release.sections if s.key not in keys]
+        wanted = " ".join(name.lower().split())
+        for sec in tracker.sections:
+            if wanted in (sec.key.lower(), sec.title.lower().rstrip(":")):
+                return sec.key
+        for key in keys:
+            if wanted == key.lower():
+                return key
+        starts = [k for k in keys if k.lower().startswith(wanted)]
+        if len(starts) == 1:
+            return starts[0]
+        close = difflib.get_close_matches(wanted, [k.lower() for k in keys], n=1)
+        hint = f' — did you mean "{close[0]}"?' if close else ""
+        listing = ", ".join(f'"{k}"' for k in keys) or "none yet"
+        raise UsageError(f"no section {name!r}{hint} (sections: {listing})")
+
+    def event(
+        self,
+        kind: Kind,
+        item: str | None = None,
+        *,
+        now: dt.datetime,
+        actor: str | None = None,
+        source: str = "cli",
+        **data: object,
+    ) -> Event:
+        return Event(kind, now, actor or self.rm_name, source, item, data)
