@@ -26,6 +26,7 @@ from relbot.core.model import (
     Tracker,
     can_transition,
     item_number,
+    parse_status,
 )
 
 
@@ -164,7 +165,7 @@ def _add(state: Tracker, e: Event) -> Tracker:
         if parent_item is None:
             return state
         section = parent_item.section
-    status = Status(d.get("status", Status.OPEN))
+    status = parse_status(str(d.get("status", ""))) or Status.OPEN
     item = Item(
         id=item_id,
         section=section,
