@@ -45,7 +45,7 @@ def new_text(blocks: Iterable[Block]) -> str:
 # non-breaking spaces Evolution uses.
 _QUOTE = re.compile(r"^[ \t\u00a0]{0,3}((?:>[ \t\u00a0]?)+)")
 _SNIP = re.compile(
-    r"^\s*(?:[\[<(]\s*(?:\.{3}|…|snip(?:ped)?|trimmed|cut)\b[^\]>)]*[\]>)]"
+    r"^\s*(?:[\[<(]\s*(?:\.{3}|…|(?:snip(?:ped)?|trimmed|cut)\b)[^\]>)]*[\]>)]"
     r"|-*\s*snip\s*-*|\.\.\.\s*snip\s*\.\.\.)\s*$",
     re.IGNORECASE,
 )
