@@ -180,6 +180,8 @@ class _Reader:
         m = _COLON_HEADING.match(text)
         if m is None or len(text) > self.hints.max_heading_length:
             return False
+        if len(m.group(1).split()) > self.hints.max_heading_words:
+            return False
         if self.mode == "timeline" or index < self.timeline_at:
             return False
         known = heading_key(m.group(1)) in {heading_key(s) for s in self.hints.sections}

@@ -47,6 +47,8 @@ class OutlineHints:
     skip_blocks: tuple[str, ...] = ("changes since", "volunteers wanted")
     #: a plain ``heading:`` line longer than this is text, not a heading
     max_heading_length: int = 60
+    #: ... and so is one of more words than this ("I tried this and got:")
+    max_heading_words: int = 6
 
     @property
     def vocabulary(self) -> Vocabulary:

@@ -1,0 +1,608 @@
+"""Reading status mails of every layout into an outline (relbot.core.outline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relbot.core.model import Link, Status
+from relbot.core.outline import Outline, OutlineHints, OutlineItem, read_status_mail
+from relbot.core.outline_items import Vocabulary, read_item_head
+
+SEED = Path("/work/shared/seed/000_d73fea7d9df65d49.txt")
+LAYOUTS = Path(__file__).parent / "layouts"
+
+
+def _seed_text() -> str:
+    if not SEED.exists():
+        pytest.skip("seed mail not available")
+    return SEED.read_text(encoding="utf-8")
+
+
+def _rows(outline: Outline) -> list[tuple[int, OutlineItem]]:
+    rows: list[tuple[int, OutlineItem]] = []
+
+    def visit(items: tuple[OutlineItem, ...], depth: int) -> None:
+        for it in items:
+            rows.append((depth, it))
+            visit(it.children, depth + 1)
+
+    for sec in outline.sections:
+        visit(sec.items, 0)
+    return rows
+
+
+# (depth, first words, tags, owners, status, status note) for every seed item
+SEED_ITEMS = [
+    # hypervisor, blockers
+    (0, "Zombie driver domains. There's", ("BUG",), ("George Dunlap",), "open", ""),
+    (1, "One of several recent", (), (), "open", ""),
+    (1, "List as hypervisor for", (), (), "open", ""),
+    # tools, blockers
+    (0, "libxl stable API --", (), (), "open", ""),
+    (1, "Safe fork vs. fd", (), ("Ian J",), "patches posted", ""),
+    (1, "locking/serialization, e.g., for domain", (), (), "deferred", ""),
+    (2, "Deferred until 4.3. We", (), (), "deferred", ""),
+    (
+        1,
+        "libxl_wait_for_free_memory/libxl_wait_for_memory_target. Interface needs an",
+        (),
+        (),
+        "deferred",
+        "",
+    ),
+    (1, "libxl_{FOO}_exec. Should return a", (), (), "deferred", ""),
+    (1, "libxl_*_path. Majority made internal,", (), (), "open", ""),
+    (1, "Interfaces which may need", (), (), "open", ""),
+    (2, "libxl_domain_suspend. Nobody has looked", (), (), "open", ""),
+    (2, "libxl_domain_create_{new,restore} -- IanJ has", (), (), "open", ""),
+    (
+        2,
+        'libxl_domain_{shutdown,reboot}. These are "fast"',
+        (),
+        (),
+        "done",
+        "So, DONE with no action required",
+    ),
+    (2, "libxl_domain_core_dump. Can take a", (), (), "open", ""),
+    (2, "libxl_device_{disk,nic,vkb,add}_add (and remove?). Roger", (), (), "open", ""),
+    (2, "libxl_cdrom_insert. Should be easy", (), (), "open", ""),
+    (2, "libxl_device_disk_local_{attach,detach}. Become internal as", (), (), "open", ""),
+    (2, "libxl_device_pci_{add,remove}. Less trivial than", (), (), "open", ""),
+    (2, "libxl_xen_console_*. No interface for", (), (), "open", ""),
+    (2, "libxl_xen_tmem_*. All functions are", (), (), "open", ""),
+    (2, "libxl_fork -- IanJ's event", (), (), "open", ""),
+    (
+        0,
+        "Manually ballooning dom0. xl",
+        ("BUG",),
+        ("George Dunlap",),
+        "open",
+        "in the absence of said onlooker",
+    ),
+    (0, "xl compatibility with xm:", (), (), "open", ""),
+    (1, "None remaining?", (), (), "open", ""),
+    (0, "More formally deprecate xm/xend.", (), (), "open", ""),
+    (0, "Domain 0 block attach", (), ("Stefano S",), "open", "patches"),
+    (0, "file:// backend performance.", (), (), "open", ""),
+    (1, "qemu-xen-traditional and upstream qemu-xen", (), (), "open", ""),
+    (1, "Xen 4.2 will prefer", (), (), "open", ""),
+    (1, "There will be no", (), (), "open", ""),
+    (0, "Improved Hotplug script support", (), ("Roger Pau MonnÃ",), "open", "patches"),
+    (0, "Block script support --", (), ("Roger Pau MonnÃ",), "open", ""),
+    # hypervisor, nice to have
+    (
+        0,
+        "solid implementation of sharing/paging/mem-events",
+        (),
+        ("Tim Deegan", "Olaf Herring", "et al"),
+        "patches posted",
+        "",
+    ),
+    (1, '"The last patch to', (), (), "open", ""),
+    (0, "Sharing support for AMD.", (), ("Tim", "Andres"), "open", ""),
+    (0, "PoD performance improvements", (), ("George Dunlap",), "open", ""),
+    # tools, nice to have
+    (
+        0,
+        "Configure/control paging via xl/libxl",
+        (),
+        ("Olaf Herring",),
+        "open",
+        "lots of discussion around interface, general consensus reached on what it should"
+        " look like. Olaf has let me know that he is probably not going to have time to do"
+        " this for 4.2, will likely slip to 4.3 unless someone else want to pick up that work",
+    ),
+    (0, "Upstream qemu feature patches:", (), (), "open", ""),
+    (1, "Upstream qemu PCI passthrough", (), ("Anthony Perard",), "patches posted", "patches sent"),
+    (
+        1,
+        "Upstream qemu save restore",
+        (),
+        ("Anthony Perard", "Stefano Stabellini"),
+        "open",
+        "qemu patches applied, waiting for libxl etc side which has been recently reposted",
+    ),
+    (0, 'Nested-virtualisation. Currently "experimental". Likely', (), (), "open", ""),
+    (1, "Nested SVM. Tested in", (), ("Christoph Egger",), "open", ""),
+    (1, "Nested VMX. Needs nested", (), ("Intel",), "open", ""),
+    (
+        0,
+        "Initial xl support for",
+        (),
+        ("Shriram",),
+        "open",
+        "waiting on libxl side of qemu upstream save/restore",
+    ),
+    (0, "xl compatibility with xm:", (), (), "open", ""),
+    (1, "xl support for autospawning", (), ("Goncalo Gomes",), "open", "waiting on new version of"),
+    (
+        1,
+        'support for vif "rate"',
+        (),
+        ("Mathieu GagnÃ",),
+        "open",
+        "waiting on new version of patches",
+    ),
+    (1, 'expose PCI back "permissive"', (), ("George Dunlap",), "open", ""),
+]
+
+
+def test_seed_header_timeline_and_intro() -> None:
+    outline = read_status_mail(_seed_text(), year=2012)
+    assert outline.ok and outline.is_status_mail
+    assert outline.release == "4.2"
+    assert outline.title == "[Xen-devel] 4.2 Release Plan / TODO"
+    assert outline.preamble == ("Plan for a 4.2 release:", "The time line is as follows:")
+    assert [(m.when, m.label, m.date) for m in outline.milestones] == [
+        ("19 March", "TODO list locked down", dt.date(2012, 3, 19)),
+        ("2 April", "Feature Freeze", dt.date(2012, 4, 2)),
+        ("Mid/Late April", "First release candidate", None),
+        ("Weekly", "RCN+1 until it is ready", None),
+    ]
+    assert outline.marker_after == 1
+    assert len(outline.intro) == 5
+    assert outline.intro[0].startswith("The updated TODO list follows.")
+    assert outline.intro[0].count("\n") == 2, "hand line breaks are kept"
+    assert outline.intro[3] == "Some of the new items are unclaimed. Volunteers would be much"
+    assert outline.intro[4].endswith("it for next week).")
+
+
+def test_seed_sections_text_and_footnote() -> None:
+    outline = read_status_mail(_seed_text(), year=2012)
+    assert [s.key for s in outline.sections] == [
+        "hypervisor, blockers",
+        "tools, blockers",
+        "hypervisor, nice to have",
+        "tools, nice to have",
+    ]
+    assert outline.sections[2].text == (
+        "It seems that none of the above are going to happen for 4.2?",
+    )
+    assert [(f.number, f.url) for f in outline.footnotes] == [
+        (0, "http://lists.xen.org/archives/html/xen-devel/2012-03/msg00883.html")
+    ]
+    # the archive chrome is no part of the mail
+    every = " ".join(it.text for _d, it in _rows(outline))
+    assert "RackSpace" not in every and "Date Prev" not in every
+
+
+def test_seed_every_item() -> None:
+    outline = read_status_mail(_seed_text(), year=2012)
+    got = [
+        (d, " ".join(it.text.split()[:4]), it.tags, it.owners, it.status.value, it.status_note)
+        for d, it in _rows(outline)
+    ]
+    assert got == SEED_ITEMS
+
+
+def test_seed_item_details() -> None:
+    items = {it.text.split()[0]: it for _d, it in _rows(read_status_mail(_seed_text(), year=2012))}
+    zombie = items["Zombie"]
+    assert "I'm working on this at the moment" in zombie.text
+    assert zombie.lines[0] == "[BUG] Zombie driver domains.  There's a bug where PV guests with"
+    assert len(zombie.lines) == 4
+    locking = items["locking/serialization,"]
+    assert (locking.status, locking.release) == (Status.DEFERRED, "4.3")
+    assert locking.children[0].text.startswith("Deferred until 4.3.")
+    domain0 = items["Domain"]
+    assert "(need to start qemu as necessary etc)" in domain0.text
+    console = items["libxl_xen_console_*."]
+    assert console.text.endswith("Nothing to do here (therefore") and console.owners == ()
+
+
+def test_seed_problems_name_lines() -> None:
+    outline = read_status_mail(_seed_text(), year=2012)
+    assert outline.problems[0].startswith("line 111: '(' not closed")
+    assert all(p.startswith("line ") for p in outline.problems)
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "owners", "status", "note"),
+    [
+        (
+            "PoD performance improvements (George Dunlap)",
+            "PoD performance improvements",
+            ("George Dunlap",),
+            Status.OPEN,
+            "",
+        ),
+        ("Safe fork (Ian J, patches posted)", "Safe fork", ("Ian J",), Status.PATCHES_POSTED, ""),
+        ("Sharing (A & B)", "Sharing", ("A", "B"), Status.OPEN, ""),
+        (
+            "Sharing (Tim Deegan, Olaf Herring et al -- patches posted)",
+            "Sharing",
+            ("Tim Deegan", "Olaf Herring", "et al"),
+            Status.PATCHES_POSTED,
+            "",
+        ),
+        (
+            "Ballooning (George Dunlap, in the absence of said onlooker)",
+            "Ballooning",
+            ("George Dunlap",),
+            Status.OPEN,
+            "in the absence of said onlooker",
+        ),
+        ("Nested VMX. (Intel)", "Nested VMX.", ("Intel",), Status.OPEN, ""),
+        (
+            "Fast calls (So, DONE with no action required)",
+            "Fast calls",
+            (),
+            Status.DONE,
+            "So, DONE with no action required",
+        ),
+        (
+            "qdisk backend (need to start qemu as necessary etc)",
+            "qdisk backend (need to start qemu as necessary etc)",
+            (),
+            Status.OPEN,
+            "",
+        ),
+        ("hotplug (Stefano S, patches", "hotplug", ("Stefano S",), Status.OPEN, "patches"),
+        ("Processor Trace (v7)", "Processor Trace", (), Status.PATCHES_POSTED, ""),
+        ("Topology (RFC)", "Topology", (), Status.PATCHES_POSTED, ""),
+        ("Event channels (good)", "Event channels", (), Status.OPEN, "good"),
+        ("Scalability (done)", "Scalability", (), Status.DONE, ""),
+        ("Remus (Shriram, in progress)", "Remus", ("Shriram",), Status.IN_PROGRESS, ""),
+        ("Paging (IanJ, deferred until 4.3)", "Paging", ("IanJ",), Status.DEFERRED, ""),
+        ("Console (therefore", "Console (therefore", (), Status.OPEN, ""),
+    ],
+)
+def test_owner_and_status_shapes(
+    raw: str, text: str, owners: tuple[str, ...], status: Status, note: str
+) -> None:
+    head = read_item_head(raw, Vocabulary())
+    assert (head.text, head.owners, head.status, head.status_note) == (text, owners, status, note)
+
+
+def test_versions_releases_tags_and_ids() -> None:
+    vocab = Vocabulary()
+    head = read_item_head("[T12] [BUG(?)] [CHECK] Trace (Luwei Kang, v7)", vocab)
+    assert (head.item_id, head.tags, head.text) == ("T12", ("BUG(?)", "CHECK"), "Trace")
+    assert (head.status, head.version) == (Status.PATCHES_POSTED, "v7")
+    later = read_item_head(
+        "Interface overhaul. IanJ to add a note but otherwise defer to 4.3.", vocab
+    )
+    assert (later.status, later.release) == (Status.DEFERRED, "4.3")
+    patch = read_item_head("[PATCH] xen/livepatch: fix a typo", vocab)
+    assert patch.tags == () and patch.text == "[PATCH] xen/livepatch: fix a typo"
+
+
+def test_people_hint_makes_lowercase_owner() -> None:
+    plain = read_item_head("Grant tables (wei.liu2)", Vocabulary())
+    assert plain.owners == ()
+    hinted = read_status_mail(
+        "stuff:\n  * Grant tables (wei.liu2, patches posted)\n",
+        OutlineHints(people=("wei.liu2",)),
+    )
+    item = hinted.sections[0].items[0]
+    assert (item.owners, item.status) == (("wei.liu2",), Status.PATCHES_POSTED)
+
+
+def _by_title(outline: Outline) -> dict[str, tuple[str, OutlineItem]]:
+    return {it.text: (sec.key, it) for sec, _p, it in outline.walk()}
+
+
+def test_layout_2013() -> None:
+    outline = read_status_mail((LAYOUTS / "2013_development_update.txt").read_text("utf-8"))
+    assert outline.release == "4.3"
+    assert [(m.label, m.date) for m in outline.milestones] == [
+        ("Feature freeze", dt.date(2013, 3, 25)),
+        ("Code freezing point", dt.date(2013, 4, 15)),
+        ("First RCs", dt.date(2013, 5, 6)),
+        ("Release", dt.date(2013, 6, 17)),
+    ]
+    assert outline.marker_after == 2
+    assert [s.key for s in outline.sections] == [
+        "completed",
+        "bugs resolved since last update",
+        "open bugs",
+        "features on-track",
+    ]
+    items = _by_title(outline)
+    expected = {
+        "Serial console improvements": ("completed", ("Pavel Machek",), Status.DONE, ""),
+        "Allow XSM to override IS_PRIV checks in the hypervisor": (
+            "completed",
+            ("Daniel De Graaf",),
+            Status.DONE,
+            "",
+        ),
+        "Scalability: 16TiB of RAM": ("completed", ("Jan Beulich",), Status.DONE, ""),
+        "xl does not handle migrate interruption gracefully": (
+            "bugs resolved since last update",
+            ("Ian Jackson",),
+            Status.OPEN,
+            "good",
+        ),
+        "qemu-upstream: cd-insert and cd-eject not working": (
+            "open bugs",
+            ("Anthony Perard",),
+            Status.OPEN,
+            "fair",
+        ),
+        "AMD NPT performance regression after c/s 24770:7f79475d3de7": (
+            "open bugs",
+            ("George Dunlap",),
+            Status.OPEN,
+            "none",
+        ),
+        "Remove hardcoded mobprobe's in xencommons": ("open bugs", ("Wei Liu",), Status.OPEN, "ok"),
+        "ARM v7 server port": (
+            "features on-track",
+            ("Ian Campbell", "Stefano Stabellini"),
+            Status.OPEN,
+            "ok",
+        ),
+        "Event channel scalability": ("features on-track", ("Wei Liu",), Status.OPEN, "good"),
+        "CPUID-based idle (don't rely on ACPI info f/ dom0)": (
+            "features on-track",
+            ("Boris Ostrovsky",),
+            Status.OPEN,
+            "fair",
+        ),
+        "Default to QEMU upstream": ("features on-track", ("Anthony Perard",), Status.OPEN, "good"),
+    }
+    assert {
+        t: (s, it.owners, it.status, it.status_note) for t, (s, it) in items.items()
+    } == expected
+    assert items["qemu-upstream: cd-insert and cd-eject not working"][1].links == (
+        Link(url="http://bugs.xenproject.org/xen/bug/3"),
+    )
+    assert items["Remove hardcoded mobprobe's in xencommons"][1].links == (
+        Link(tracker_id="XEN-12"),
+    )
+    assert items["Event channel scalability"][1].notes == ("RFC v5 submitted, needs review",)
+    assert items["Default to QEMU upstream"][1].notes == ("pci pass-thru (external)",)
+    # "A couple of things to note:" above the timeline is prose, not a section
+    assert "A couple of things to note:" in outline.preamble
+
+
+def test_layout_2019() -> None:
+    outline = read_status_mail((LAYOUTS / "2019_development_update.txt").read_text("utf-8"))
+    assert outline.release == "4.13"
+    assert [m.label for m in outline.milestones] == [
+        "Last posting date",
+        "Hard code freeze",
+        "RC1",
+        "Release",
+    ]
+    assert outline.milestones[0].date == dt.date(2019, 9, 13)
+    assert outline.milestones[2].date is None
+    assert outline.marker_after == -1
+    assert [s.key for s in outline.sections] == [
+        "hypervisor",
+        "hypervisor / x86",
+        "hypervisor / arm",
+        "completed",
+    ]
+    posted = Status.PATCHES_POSTED
+    expected = {
+        "Per-cpu tasklet": ("hypervisor", ("Konrad Rzeszutek Wilk",), Status.OPEN, ""),
+        "Add support for Intel Processor Trace": ("hypervisor", ("Luwei Kang",), posted, "v7"),
+        "Core scheduling": ("hypervisor", ("Juergen Gross",), posted, "v2"),
+        "HVM guest CPU topology support": ("hypervisor / x86", ("Chao Gao",), posted, "RFC"),
+        "Improve xen-livepatch tooling": (
+            "hypervisor / x86",
+            ("Pawel Wieczorkiewicz",),
+            posted,
+            "v3",
+        ),
+        "Hypervisor-based TSC rate handling": (
+            "hypervisor / x86",
+            ("Jan Beulich",),
+            Status.OPEN,
+            "",
+        ),
+        "SMMUv3 driver support": ("hypervisor / arm", ("Julien Grall",), Status.OPEN, ""),
+        "Dom0less improvements": ("hypervisor / arm", ("Stefano Stabellini",), posted, "v4"),
+        "Port of the VT-d posted-interrupt support": (
+            "completed",
+            ("Roger Pau Monné",),
+            Status.DONE,
+            "",
+        ),
+        "Remove the 32-bit PV ABI for domain 0": ("completed", ("Andrew Cooper",), Status.DONE, ""),
+    }
+    items = _by_title(outline)
+    assert {t: (s, it.owners, it.status, it.version) for t, (s, it) in items.items()} == expected
+    assert items["Per-cpu tasklet"][1].links == (Link(tracker_id="XEN-28"),)
+    assert items["Improve xen-livepatch tooling"][1].links == (
+        Link(url="https://lists.xenproject.org/archives/html/xen-devel/2019-08/msg02376.html"),
+    )
+    assert items["Dom0less improvements"][1].links == (
+        Link(message_id="alpine.DEB.2.21.1908161415120.7788@sstabellini-ThinkPad-T480s"),
+    )
+
+
+def test_layout_2024() -> None:
+    outline = read_status_mail((LAYOUTS / "2024_release_status.txt").read_text("utf-8"))
+    assert outline.ok and outline.milestones == ()
+    assert [s.key for s in outline.sections] == ["arm", "x86", "common", "completed"]
+    lore = "https://lore.kernel.org/xen-devel/"
+    expected = {
+        "[PATCH v3 00/12] Arm cache coloring": (
+            "arm",
+            Status.OPEN,
+            f"{lore}20240315105902.160047-1-carlo.nonato@minervasys.tech/",
+            ("6/12 are merged",),
+        ),
+        "[PATCH v2] xen/arm: Set correct per-cpu cpu_core_mask": (
+            "arm",
+            Status.OPEN,
+            f"{lore}20240228103555.172101-1-Henry.Wang@arm.com/",
+            (),
+        ),
+        "[PATCH v7 0/8] x86/vmx: guest cpuid policy rework": (
+            "x86",
+            Status.OPEN,
+            f"{lore}20240402110546.97432-1-roger.pau@citrix.com/T/#t",
+            ("v7 was sent", "waiting for an Ack from the maintainers"),
+        ),
+        "[PATCH 0/4] iommu/x86: fixes for unity range checks": (
+            "x86",
+            Status.OPEN,
+            f"{lore}20240201170159.66330-1-roger.pau@citrix.com/",
+            ("almost all of the series is merged",),
+        ),
+        "x86/spec-ctrl: the XSA-452 follow-ups": ("x86", Status.OPEN, "", ()),
+        "[PATCH v6 0/7] Introduce generic headers": (
+            "common",
+            Status.OPEN,
+            f"{lore}cover.1710517542.git.oleksii.kurochko@gmail.com/",
+            (),
+        ),
+        "Bugfix for virtio-pci on big-endian hosts": ("common", Status.OPEN, "", ()),
+        "[PATCH] xen/livepatch: fix norevert test hook setup typo": (
+            "completed",
+            Status.DONE,
+            f"{lore}20240311113322.14577-1-roger.pau@citrix.com/",
+            (),
+        ),
+        "[PATCH v2 0/3] xen/arm: ffa: indirect messages": (
+            "completed",
+            Status.DONE,
+            f"{lore}20240313150214.21097-1-jens.wiklander@linaro.org/",
+            (),
+        ),
+    }
+    items = _by_title(outline)
+    got = {
+        t: (s, it.status, it.links[0].url if it.links else "", it.notes)
+        for t, (s, it) in items.items()
+    }
+    assert got == expected
+    spec = items["x86/spec-ctrl: the XSA-452 follow-ups"][1]
+    assert spec.owners == ("Andrew Cooper",) and spec.links == (Link(tracker_id="XSA-452"),)
+
+
+def test_item_ids_are_read_back() -> None:
+    text = "tools, blockers:\n      * [T7] [BUG] Thing (Ian J)\n              * [T9] Sub thing\n"
+    outline = read_status_mail(text)
+    top = outline.sections[0].items[0]
+    assert (top.item_id, top.tags, top.text, top.owners) == ("T7", ("BUG",), "Thing", ("Ian J",))
+    assert top.lines == ("[BUG] Thing (Ian J)",)
+    assert top.children[0].item_id == "T9"
+
+
+def test_generated_parts_are_skipped() -> None:
+    text = (
+        "Changes since 09 April 2012:\nIan J:\n  - T3 claimed by Ian J\n\n"
+        "tools:\n      * Thing\n\nVolunteers wanted for these unclaimed items:\n"
+        "  * [T1] Thing\n"
+    )
+    outline = read_status_mail(text)
+    assert outline.intro == ()
+    assert [it.text for _s, _p, it in outline.walk()] == ["Thing"]
+    assert outline.sections[0].text == ()
+
+
+# -- what is not a status mail --------------------------------------------------
+
+
+def test_chat_mail_is_refused() -> None:
+    chat = (
+        "Hi all,\n\nI tried building 4.2-rc1 today and got this:\n\n"
+        "  * gcc says: error: unused variable\n\nAny ideas?\n\nThanks,\nBob\n"
+    )
+    outline = read_status_mail(chat)
+    assert not outline.ok and not outline.is_status_mail
+    assert outline.problems[-1].endswith("not a status mail")
+
+
+def test_empty_and_truncated() -> None:
+    assert not read_status_mail("").ok
+    truncated = "\n".join(_seed_text().splitlines()[:45])
+    outline = read_status_mail(truncated, year=2012)
+    assert outline.ok
+    assert [s.key for s in outline.sections] == ["hypervisor, blockers"]
+    assert outline.sections[0].items[0].tags == ("BUG",)
+
+
+def test_binary_junk_gives_line_problems() -> None:
+    noise = bytes(b for b in range(256) if b not in (10, 13)).decode("latin-1")
+    junk = noise * 4 + "\n\x00\x01garbage\n"
+    outline = read_status_mail(junk)
+    assert not outline.ok
+    assert any(p.startswith("line 1: skipped") for p in outline.problems)
+    assert any(p.startswith("line 2: skipped") for p in outline.problems)
+
+
+def test_ten_megabytes_is_fast() -> None:
+    text = _seed_text()
+    body = text[text.index("hypervisor, blockers:") : text.index("[0] http")]
+    big = body * (10_000_000 // len(body) + 1)
+    started = time.perf_counter()
+    outline = read_status_mail(big, year=2012)
+    elapsed = time.perf_counter() - started
+    assert outline.ok
+    assert sum(1 for _ in outline.walk()) > 49 * 1000, "every copy is read"
+    assert elapsed < 10, f"{elapsed:.1f}s for {len(big) / 1e6:.0f} MB"
+
+
+def test_one_huge_line_and_deep_nesting() -> None:
+    huge = "x" * 5_000_000
+    assert read_status_mail(huge).problems[0] == "line 1: skipped (too long)"
+    deep = "s:\n" + "".join(" " * i + "* level\n" for i in range(0, 3000, 2))
+    outline = read_status_mail(deep)
+    assert outline.ok and any("nested too deep" in p for p in outline.problems)
+    assert len(outline.problems) <= 201
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=400))
+def test_never_raises(text: str) -> None:
+    outline = read_status_mail(text, year=2012)
+    assert isinstance(outline.problems, tuple)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "tools:",
+                "  * item (Ian J",
+                "      * [BUG] x (A & B)",
+                "  - http://x",
+                "(",
+                ")",
+                "= Timeline =",
+                "1 May -- x",
+                "<< WE ARE HERE",
+                "[0] http://y",
+                "",
+                "  ]",
+                "  * a [",
+            ]
+        ),
+        max_size=40,
+    )
+)
+def test_never_raises_on_outline_shapes(lines: list[str]) -> None:
+    read_status_mail("\n".join(lines), year=2012)
