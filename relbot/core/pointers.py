@@ -79,9 +79,8 @@ def _trim_url(url: str) -> str:
     """Drop what ends a sentence or a bracket around the URL, not the URL itself."""
     while url:
         last = url[-1]
-        if last in _TRAILING:
-            url = url[:-1]
-        elif last in _PAIRS and url.count(last) > url.count(_PAIRS[last]):
+        unbalanced = last in _PAIRS and url.count(last) > url.count(_PAIRS[last])
+        if last in _TRAILING or unbalanced:
             url = url[:-1]
         else:
             break
@@ -225,9 +224,8 @@ def _dedupe(pointers: Iterable[Pointer]) -> tuple[Pointer, ...]:
         else:
             key = (pointer.kind.value, pointer.value)
         old = kept.get(key)
-        if old is None:
-            kept[key] = pointer
-        elif old.kind is PointerKind.MESSAGE_ID and pointer.url:
+        # a URL says more than the bare id it contains
+        if old is None or (old.kind is PointerKind.MESSAGE_ID and pointer.url):
             kept[key] = pointer
         else:
             kept[key] = replace(
