@@ -31,6 +31,13 @@ def dovecot(dovecot_binary: Path) -> Iterator[Dovecot]:
         yield server
 
 
+@pytest.fixture
+def dovecot_tls(dovecot_binary: Path, tls_cert: TlsCert) -> Iterator[Dovecot]:
+    """Like ``dovecot``, with STARTTLS on ``imap_port`` and TLS on ``imaps_port``."""
+    with Dovecot(tls=tls_cert) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def tls_cert(tmp_path_factory: pytest.TempPathFactory) -> TlsCert:
     """A self-signed certificate for localhost / 127.0.0.1."""

@@ -47,7 +47,7 @@ listen = 127.0.0.1
 base_dir = {d}/run
 state_dir = {d}/state
 log_path = {d}/log/dovecot.log
-ssl = no
+{ssl}
 auth_mechanisms = plain login
 auth_failure_delay = 0
 auth_username_format = %Ln
@@ -69,7 +69,8 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service lmtp {{
@@ -106,12 +107,16 @@ class Dovecot:
     user = USER
     password = PASSWORD
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, tls: TlsCert | None = None) -> None:
+        """``tls``: also offer STARTTLS on ``imap_port`` and implicit TLS on ``imaps_port``."""
         require_dovecot()
+        self.tls = tls
         self._own_root = root is None
         self.root = Path(tempfile.mkdtemp(prefix="relbot-dovecot-")) if root is None else root
         self.imap_port = free_port()
         self.lmtp_port = free_port()
+        # port 0 disables the listener (a root Dovecot would otherwise take :993)
+        self.imaps_port = free_port() if tls is not None else 0
         self.conf = self.root / "dovecot.conf"
         self.log = self.root / "log" / "dovecot.log"
         self.mail = self.root / "mail"
@@ -129,8 +134,17 @@ class Dovecot:
             (self.root / sub).mkdir(exist_ok=True)
         self.mail.mkdir(exist_ok=True)
         os.chown(self.mail, NOBODY, NOBODY)
+        ssl_settings = "ssl = no"
+        if self.tls is not None:
+            ssl_settings = f"ssl = yes\nssl_cert = <{self.tls.cert}\nssl_key = <{self.tls.key}"
         self.conf.write_text(
-            _CONFIG.format(d=self.root, imap_port=self.imap_port, lmtp_port=self.lmtp_port)
+            _CONFIG.format(
+                d=self.root,
+                ssl=ssl_settings,
+                imap_port=self.imap_port,
+                imaps_port=self.imaps_port,
+                lmtp_port=self.lmtp_port,
+            )
         )
         (self.root / "passwd").write_text(
             f"{USER}:{{PLAIN}}{PASSWORD}:{NOBODY}:{NOBODY}::{self.mail / USER}::\n"
@@ -178,10 +192,13 @@ class Dovecot:
             time.sleep(0.01)
         raise RuntimeError(f"no IMAP greeting within {timeout} s ({last}):\n{self.log_tail()}")
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = 0.5) -> None:
         """SIGTERM the master's session and wait; SIGKILL it after ``timeout``.
 
-        Signalling only the master costs a second: it waits for its children.
+        Signalling only the master costs a second (it waits for its children),
+        and a master that catches SIGTERM while a child starts or exits can
+        linger for seconds. The mail processes have exited by then and every
+        change they made is on disk, so a short grace is enough.
         """
         proc, self._proc = self._proc, None
         if proc is None:
@@ -531,14 +548,13 @@ class _Handler:
         if reply is not None:
             return reply
         raw = envelope.original_content or b""
+        sender = envelope.mail_from or ""
         login = session.auth_data.login.decode() if session.auth_data else ""
-        self.owner.received.append(
-            Received(envelope.mail_from or "", tuple(envelope.rcpt_tos), raw, login)
-        )
+        self.owner.received.append(Received(sender, tuple(envelope.rcpt_tos), raw, login))
         target = self.owner.deliver_to
         if target is not None:
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(
-                None, target.deliver_lmtp, raw, self.owner.deliver_folder, envelope.mail_from
+                None, target.deliver_lmtp, raw, self.owner.deliver_folder, sender
             )
         return "250 2.0.0 OK queued"
