@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from relbot.core.outline_model import OutlineHints
 from relbot.errors import ConfigError
 
 TlsMode = Literal["ssl", "starttls", "none"]
@@ -137,9 +138,25 @@ class ScheduleConfig:
 class RenderConfig:
     template: str = "templates/status.txt.j2"
     width: int = 72
+    #: show "[T12]" after each bullet; off reproduces a hand-written mail's look
     item_ids: bool = False
+    #: list the unclaimed blockers and ask for volunteers
     call_for_volunteers: bool = True
+    volunteer_text: str = "Volunteers wanted for these unclaimed items:"
+    #: add a "changes since last week" part
     changes: bool = True
+    #: ``{title}`` and ``{key}`` are the section's
+    heading_style: str = "{title}:"
+    greeting: str = "Plan for a {release} release:"
+    timeline_intro: str = "The time line is as follows:"
+    marker: str = "<< WE ARE HERE"
+    marker_column: int = 55
+    indent: int = 6
+    step: int = 8
+    #: days a done or dropped item stays in the mail
+    done_days: int = 7
+    keep_layout: bool = True
+    max_changes: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +181,8 @@ class Config:
     schedule: ScheduleConfig = ScheduleConfig()
     render: RenderConfig = RenderConfig()
     parsing: ParsingConfig = ParsingConfig()
+    #: the ``[import]`` table: hints for reading hand-written status mails
+    import_hints: OutlineHints = OutlineHints()
     #: the folder config.toml lives in: relative paths are relative to it
     base_dir: Path = Path(".")
 
@@ -176,6 +195,9 @@ class Config:
 # -- loading -------------------------------------------------------------------
 
 T = TypeVar("T")
+
+#: TOML keys whose field has another name (``import`` is a Python keyword)
+_KEY_FIELDS = {"import": "import_hints"}
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SEND = re.compile(r"(?P<day>[a-z]{3})[a-z]*\s+(?P<hour>\d{1,2}):(?P<minute>\d{2})")
@@ -214,13 +236,13 @@ def _build(cls: type[T], raw: Any, source: str, where: str, skip: tuple[str, ...
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     for key, value in raw.items():
-        name = key.replace("-", "_")
+        name = _KEY_FIELDS.get(key, key.replace("-", "_"))
         if name not in fields:
             close = difflib.get_close_matches(name, list(fields), n=1)
             hint = f' — did you mean "{close[0]}"?' if close else ""
             keyname = f"[{where}] {key}" if where else key
             raise ConfigError(f"{source}: unknown key {keyname}{hint}")
-        sub = f"{where}.{name}" if where else name
+        sub = f"{where}.{key}" if where else key
         values[name] = _coerce(hints[name], value, source, sub)
     missing = [
         name

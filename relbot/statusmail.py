@@ -1,0 +1,158 @@
+"""Importing a status mail into the store, and rendering the week's mail.
+
+Thin glue between the core (outline reader, reconciler, renderer) and the
+store and template file: the reading and deciding happen in ``relbot.core``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from relbot.core.events import Event, Kind
+from relbot.core.message import decode_bytes, read_message
+from relbot.core.model import Milestone, Tracker
+from relbot.core.outline import read_status_mail
+from relbot.core.reconcile import outline_events
+from relbot.core.render import RenderOptions, build_status_view
+from relbot.errors import ImportFailed
+from relbot.service import Service, person_name
+from relbot.templating import render_status
+
+#: an RFC 822 message starts with header lines; a bare body does not
+_HEADER_LINE = re.compile(rb"^(From |[A-Za-z0-9-]{2,40}:[ \t])")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    events: tuple[Event, ...]
+    items_added: int
+    items_changed: int
+    message_id: str
+    problems: tuple[str, ...]
+
+
+def import_status_mail(
+    service: Service, raw: bytes, *, now: dt.datetime, origin: str = ""
+) -> ImportOutcome:
+    """Read a status mail (a bare body or a whole message) into events.
+
+    Everything is stored in one transaction, or nothing is: a mail that is not
+    a status mail raises ImportFailed with the problems, line by line.
+    """
+    where = origin or "the mail"
+    if not raw.strip():
+        raise ImportFailed(f"{where}: empty, nothing to import")
+    message_id = subject = ""
+    actor = service.rm_name
+    year: int | None = None
+    sent: dt.datetime | None = None
+    if _HEADER_LINE.match(raw):
+        msg = read_message(raw)
+        text = msg.text
+        message_id, subject, sent = msg.message_id, msg.subject, msg.date
+        year = sent.year if sent else None
+        if msg.from_name or msg.from_addr:
+            actor = msg.from_name or msg.from_addr
+    else:
+        text, _ = decode_bytes(raw)
+    if "\x00" in text:
+        raise ImportFailed(f"{where}: binary data, not a status mail")
+    outline = read_status_mail(text, service.config.import_hints, year=year)
+    if not outline.is_status_mail:
+        raise ImportFailed(
+            f"{where}: not a status mail (no timeline and no sections found)",
+            outline.problems,
+        )
+    with service.store.transaction() as conn:
+        current = service.store.tracker(conn)
+        base = len(service.store.events(conn))
+        events = outline_events(
+            outline,
+            current,
+            at=now,
+            actor=actor,
+            source="import",
+            message_id=message_id,
+            subject=subject,
+            base_count=base,
+        )
+        if sent is not None:
+            # the mail went out when its Date says, not when it was imported
+            events = tuple(
+                dataclasses.replace(e, data={**e.data, "date": sent.isoformat()})
+                if e.kind is Kind.STATUS_MAIL
+                else e
+                for e in events
+            )
+        stored = service.store.append_events(conn, events)
+    return ImportOutcome(
+        events=tuple(stored),
+        items_added=sum(e.kind is Kind.ADD for e in stored),
+        items_changed=len({e.item for e in stored if e.item and e.kind is not Kind.ADD}),
+        message_id=message_id,
+        problems=outline.problems,
+    )
+
+
+def render_options(service: Service, *, changes_since: dt.datetime | None) -> RenderOptions:
+    """The ``[render]`` config as the renderer's options."""
+    cfg = service.config.render
+    names = {f.name for f in dataclasses.fields(RenderOptions)}
+    values = {k: v for k, v in dataclasses.asdict(cfg).items() if k in names}
+    return RenderOptions(
+        **values,
+        changes_since=changes_since if cfg.changes else None,
+        release_managers=tuple(person_name(x) for x in service.config.people.release_managers),
+    )
+
+
+def last_status_mail_date(service: Service, before: dt.datetime) -> dt.datetime | None:
+    """When the last status mail went out (or was imported) before ``before``."""
+    dates = [m.date for m in service.tracker().status_mails if m.date and m.date < before]
+    return max(dates) if dates else None
+
+
+def render_week(service: Service, *, today: dt.date, now: dt.datetime | None = None) -> str:
+    """The status mail's body for the week of ``today``."""
+    moment = now or dt.datetime.combine(today, dt.time(23, 59), tzinfo=dt.UTC)
+    events = service.store.events()
+    tracker = service.store.tracker()
+    tracker = dataclasses.replace(tracker, milestones=dated_milestones(service, tracker))
+    since = last_status_mail_date(service, moment)
+    view = build_status_view(
+        tracker,
+        events,
+        today=today,
+        options=render_options(service, changes_since=since),
+    )
+    template = service.config.path(service.config.render.template)
+    return render_status(view, template)
+
+
+def dated_milestones(service: Service, tracker: Tracker) -> tuple[Milestone, ...]:
+    """The tracker's timeline, with dates from config.toml where the mail had none.
+
+    A hand-written timeline says "2 April" or "Mid/Late April"; the config
+    knows the year and what "Mid/Late" means, so its date wins for a
+    milestone it names (by its "when" or its label). With no timeline in the
+    tracker, the config's is used as it is.
+    """
+    configured = service.config.release.milestones
+    if not tracker.milestones:
+        return tuple(Milestone(m.when, m.label, m.date) for m in configured)
+    by_key: dict[str, dt.date] = {}
+    for m in configured:
+        if m.date is not None:
+            by_key[_key(m.when)] = m.date
+            by_key[_key(m.label)] = m.date
+    return tuple(
+        dataclasses.replace(m, date=by_key.get(_key(m.when)) or by_key.get(_key(m.label)) or m.date)
+        for m in tracker.milestones
+    )
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().split())
