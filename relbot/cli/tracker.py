@@ -118,10 +118,11 @@ def item_add(
     tracker = env.service.tracker()
     if not text.strip():
         raise UsageError("the item's text is empty")
-    parent_id = env.service.item(tracker, parent).id if parent else None
-    key = env.service.section_key(tracker, section)
+    parent_item = env.service.item(tracker, parent) if parent else None
+    parent_id = parent_item.id if parent_item else None
+    key = parent_item.section if parent_item else env.service.section_key(tracker, section)
     new_id = tracker.new_item_id()
-    tag_list = [t if t.startswith("[") else f"[{t.upper()}]" for t in tags]
+    tag_list = [t.strip("[] ").upper() for t in tags if t.strip("[] ")]
     _record(
         env, Kind.ADD, new_id, id=new_id, section=key, parent=parent_id, text=text.strip(),
         owners=list(owners), tags=tag_list,

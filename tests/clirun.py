@@ -1,0 +1,48 @@
+"""Running the relbot CLI in-process against a project folder of its own."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from relbot.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "seed" / "000_d73fea7d9df65d49.txt"
+SEED_COPY = REPO / "docs" / "examples" / "status-4.2.txt"
+
+
+def seed_path() -> Path:
+    """The model status mail (a copy ships in docs/examples)."""
+    return SEED if SEED.exists() else SEED_COPY
+
+
+@dataclass
+class Project:
+    """A folder with config.toml and templates/, as a release manager has."""
+
+    root: Path
+
+    @classmethod
+    def create(cls, root: Path, extra_config: str = "") -> Project:
+        shutil.copy(REPO / "config.toml", root / "config.toml")
+        shutil.copytree(REPO / "templates", root / "templates")
+        if extra_config:
+            with (root / "config.toml").open("a", encoding="utf-8") as handle:
+                handle.write("\n" + extra_config)
+        return cls(root)
+
+    def run(self, *args: str, input: str | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(
+            main, ["--config", str(self.root / "config.toml"), *args], input=input,
+            catch_exceptions=False,
+        )
+
+    def ok(self, *args: str) -> str:
+        result = self.run(*args)
+        assert result.exit_code == 0, f"relbot {' '.join(args)}: {result.output}"
+        return result.output
