@@ -497,7 +497,15 @@ class ListServer:
         if self.auth:
             if self.cert is None:
                 raise ValueError("AUTH needs TLS (aiosmtpd warns about AUTH in the clear)")
-            kwargs.update(authenticator=_authenticate, auth_required=True, auth_require_tls=True)
+            if self.implicit_tls:
+                # aiosmtpd only counts STARTTLS as TLS for AUTH, so on an SMTPS
+                # port AUTH must be offered "without TLS", and then it cannot
+                # be required without a warning: it is optional here.
+                kwargs.update(authenticator=_authenticate, auth_require_tls=False)
+            else:
+                kwargs.update(
+                    authenticator=_authenticate, auth_required=True, auth_require_tls=True
+                )
         self._controller = Controller(_Handler(self), hostname=self.host, port=self.port, **kwargs)
         self._controller.start()
 
