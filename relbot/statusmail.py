@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from relbot.core.events import Event, Kind
@@ -109,10 +110,22 @@ def render_options(service: Service, *, changes_since: dt.datetime | None) -> Re
     )
 
 
-def last_status_mail_date(service: Service, before: dt.datetime) -> dt.datetime | None:
-    """When the last status mail went out (or was imported) before ``before``."""
-    dates = [m.date for m in service.tracker().status_mails if m.date and m.date < before]
-    return max(dates) if dates else None
+def changes_since(events: Sequence[Event], before: dt.datetime) -> dt.datetime | None:
+    """When the last status mail dated before ``before`` was recorded.
+
+    The "changes since last week" part lists the events after that moment:
+    the recording time, not the mail's Date, so the events of the import or
+    send that recorded the mail are never listed as changes.
+    """
+    last: dt.datetime | None = None
+    for e in events:
+        if e.kind is not Kind.STATUS_MAIL:
+            continue
+        date = e.data.get("date")
+        sent = dt.datetime.fromisoformat(date) if isinstance(date, str) and date else e.at
+        if sent < before:
+            last = e.at
+    return last
 
 
 def render_week(service: Service, *, today: dt.date, now: dt.datetime | None = None) -> str:
@@ -121,7 +134,7 @@ def render_week(service: Service, *, today: dt.date, now: dt.datetime | None = N
     events = service.store.events()
     tracker = service.store.tracker()
     tracker = dataclasses.replace(tracker, milestones=dated_milestones(service, tracker))
-    since = last_status_mail_date(service, moment)
+    since = changes_since(events, moment)
     view = build_status_view(
         tracker,
         events,

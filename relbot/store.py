@@ -307,6 +307,9 @@ class Store:
             .values(state=state, reason=reason)
         )
 
+    def delete_message(self, conn: Connection, message_id: str) -> None:
+        conn.execute(messages_table.delete().where(messages_table.c.message_id == message_id))
+
     def messages(
         self, state: str | None = None, conn: Connection | None = None
     ) -> list[MessageRow]:

@@ -1,0 +1,118 @@
+"""Replies: parse one without changing anything, ingest mailboxes, review proposals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from relbot.cli.base import Env, main, pass_env
+from relbot.core.message import read_message
+from relbot.ingest import Ingestor, decide_proposal, reply_rules, understand
+from relbot.mailbox import iter_paths
+
+
+@main.command("parse-reply")
+@click.argument("message", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON described in docs/.")
+@pass_env
+def parse_reply(env: Env, message: Path, as_json: bool) -> None:
+    """Show what a reply would do against the current tracker; change nothing."""
+    msg = read_message(message.read_bytes())
+    store = env.service.store
+    events = store.events()
+    tracker = store.tracker()
+    result = understand(msg, tracker, events, reply_rules(env.service), env.now().date())
+    data = result.to_json()
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"<{data['message_id']}> from {data['from']}")
+    for a in data["actions"]:
+        item = a["item"] or "-"
+        click.echo(
+            f"  {a['decision']:<7} {a['action']:<13} {item:<5} {json.dumps(a['value'])} "
+            f"(confidence {a['confidence']:.2f})"
+        )
+        click.echo(f"          evidence: {a['evidence']!r}")
+    for note in data["notes"]:
+        click.echo(f"  note: {note}")
+    if not data["actions"]:
+        click.echo("  no actions")
+
+
+@main.command()
+@click.argument(
+    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+@pass_env
+def ingest(env: Env, paths: tuple[Path, ...]) -> None:
+    """Process messages from .eml files, maildirs or mbox files, each once."""
+    ingestor = Ingestor(env.service, now=env.now)
+    for mail in iter_paths(paths):
+        ingestor.offer(mail)
+    for line in ingestor.report.lines:
+        click.echo(line)
+    click.echo(ingestor.report.summary())
+
+
+@main.command()
+@pass_env
+def pending(env: Env) -> None:
+    """List the proposals waiting for a release manager."""
+    rows = env.service.store.proposals("pending")
+    if not rows:
+        click.echo("nothing pending")
+    for p in rows:
+        click.echo(
+            f"{p.id:>4}  {p.action:<13} {p.item or '-':<5} {json.dumps(p.value)}  "
+            f"by {p.who} (confidence {p.confidence:.2f}: {p.reason})"
+        )
+        click.echo(f"      evidence: {p.evidence!r}  <{p.message_id}>")
+
+
+def _decide(env: Env, proposal_id: int, *, accept: bool) -> None:
+    store = env.service.store
+    with store.transaction() as conn:
+        events = decide_proposal(
+            store, conn, proposal_id, accept=accept, by=env.service.rm_name, now=env.now()
+        )
+    verb = "accepted" if accept else "rejected"
+    click.echo(f"proposal {proposal_id} {verb}" + (f" ({len(events)} events)" if events else ""))
+
+
+@main.command()
+@click.argument("proposal_id", type=int)
+@pass_env
+def accept(env: Env, proposal_id: int) -> None:
+    """Apply a pending proposal."""
+    _decide(env, proposal_id, accept=True)
+
+
+@main.command()
+@click.argument("proposal_id", type=int)
+@pass_env
+def reject(env: Env, proposal_id: int) -> None:
+    """Drop a pending proposal."""
+    _decide(env, proposal_id, accept=False)
+
+
+@main.command()
+@pass_env
+def quarantine(env: Env) -> None:
+    """List messages relbot could not process, with the reason."""
+    rows = env.service.store.messages("quarantined")
+    if not rows:
+        click.echo("quarantine is empty")
+    for m in rows:
+        click.echo(f"{m.id:>4}  {m.received_at:%Y-%m-%d %H:%M}  <{m.message_id}>  {m.origin}")
+        click.echo(f"      {m.reason}")
+
+
+@main.command()
+@click.argument("message_id", type=int)
+@pass_env
+def retry(env: Env, message_id: int) -> None:
+    """Process a quarantined message again (by its number in `relbot quarantine`)."""
+    click.echo(Ingestor(env.service, now=env.now).retry(message_id))

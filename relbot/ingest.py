@@ -1,0 +1,334 @@
+"""The one path every incoming message takes, from a file, an mbox or IMAP.
+
+For each message: a cheap header read decides whether it is already known,
+whether a loop guard stops it, and whether it belongs to a status thread.
+Only thread members are read in full and understood. A member's raw bytes,
+the events it causes, its pending proposals and (for IMAP) the new sync
+watermark are committed in one transaction, so a crash at any point followed
+by a restart ends in the same state as no crash. A member that cannot be
+understood is stored in quarantine with the reason, never dropped, and never
+holds up the messages after it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy.engine import Connection
+
+from relbot.core.actions import REVIEW_KINDS, Action, ActionKind
+from relbot.core.events import Event, apply_event, fold
+from relbot.core.message import Message, read_header_fields, read_message
+from relbot.core.model import Milestone, Tracker
+from relbot.core.policy import Decision
+from relbot.core.reply import ReplyResult, ReplyRules, action_events, understand_reply
+from relbot.core.threads import Guards, Membership, base_subject, guard_reason, thread_membership
+from relbot.errors import RelbotError, UsageError
+from relbot.mailbox import RawMail
+from relbot.service import Service
+from relbot.store import Store
+
+log = logging.getLogger("relbot.ingest")
+
+OnCommit = Callable[[Connection], None]
+
+
+@dataclass
+class IngestReport:
+    """Counts for one run; ``lines`` says what happened to each member."""
+
+    scanned: int = 0
+    members: int = 0
+    duplicates: int = 0
+    guarded: int = 0
+    applied: int = 0
+    pending: int = 0
+    ignored: int = 0
+    quarantined: int = 0
+    lines: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"scanned {self.scanned}, thread members {self.members}, applied {self.applied}, "
+            f"pending {self.pending}, ignored {self.ignored}, quarantined {self.quarantined}, "
+            f"duplicates {self.duplicates}, loop-guarded {self.guarded}"
+        )
+
+
+def reply_rules(service: Service) -> ReplyRules:
+    cfg = service.config
+    return ReplyRules(
+        prefix=cfg.parsing.command_prefix,
+        threshold=cfg.parsing.confidence_threshold,
+        tracker_prefixes=cfg.parsing.tracker_prefixes,
+        release_managers=cfg.people.release_managers,
+        aliases=cfg.people.aliases,
+        freeze_milestone=cfg.release.freeze_milestone,
+        milestones=tuple(Milestone(m.when, m.label, m.date) for m in cfg.release.milestones),
+    )
+
+
+def synthetic_id(raw: bytes) -> str:
+    """An id for a message that has none, stable for the same bytes."""
+    return f"no-message-id-{hashlib.sha256(raw).hexdigest()[:24]}@relbot.invalid"
+
+
+class Ingestor:
+    """Reads messages into the store; one per run (it caches what it knows)."""
+
+    def __init__(self, service: Service, *, now: Callable[[], dt.datetime]) -> None:
+        self.service = service
+        self.store: Store = service.store
+        self.now = now
+        self.rules = reply_rules(service)
+        cfg = service.config
+        self.guards = Guards(
+            own_domain=cfg.mail.message_id_domain,
+            own_addresses=(_address(cfg.mail.from_addr),),
+        )
+        self.list_tags = cfg.mail.list_tags
+        self.max_bytes = cfg.parsing.max_message_bytes
+        self.report = IngestReport()
+        self.known: set[str] = self.store.known_message_ids()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload the status mails and thread ids (after a send, say)."""
+        tracker = self.store.tracker()
+        self.thread_ids: set[str] = set(self.known)
+        self.thread_ids.update(m.message_id for m in tracker.status_mails)
+        self.status_subjects = {
+            base_subject(m.subject, self.list_tags) for m in tracker.status_mails if m.subject
+        }
+        release = tracker.release or self.service.config.release.name
+        configured = self.service.config.mail.subject.replace("{release}", release)
+        self.status_subjects.add(base_subject(configured, self.list_tags))
+
+    # -- deciding from headers ---------------------------------------------
+
+    def screen(self, header_bytes: bytes) -> tuple[str, Membership]:
+        """(message id, membership) from the header block alone; counts it scanned."""
+        self.report.scanned += 1
+        head = read_header_fields(header_bytes)
+        msgid = head.message_id or synthetic_id(header_bytes)
+        if msgid in self.known:
+            self.report.duplicates += 1
+            return msgid, Membership(False, 0.0, "already read")
+        reason = guard_reason(head, self.guards)
+        if reason:
+            self.report.guarded += 1
+            return msgid, Membership(False, 0.0, reason)
+        return msgid, thread_membership(head, self.thread_ids, self.status_subjects, self.list_tags)
+
+    # -- taking a whole message --------------------------------------------
+
+    def offer(self, mail: RawMail, *, on_commit: OnCommit | None = None) -> str:
+        """Screen and, if it is a thread member, take one message."""
+        msgid, member = self.screen(mail.raw)
+        if not member.member:
+            if on_commit is not None:
+                with self.store.transaction() as conn:
+                    on_commit(conn)
+            return member.via or "not in a status thread"
+        return self.take(mail, msgid, member, on_commit=on_commit)
+
+    def take(
+        self,
+        mail: RawMail,
+        msgid: str,
+        member: Membership,
+        *,
+        on_commit: OnCommit | None = None,
+    ) -> str:
+        """Read, understand and store one thread member, in one transaction."""
+        self.report.members += 1
+        raw = mail.raw
+        problem = ""
+        if len(raw) > self.max_bytes:
+            problem = (
+                f"{len(raw) / 1024 / 1024:.1f} MB is over [parsing] max_message_bytes "
+                f"({self.max_bytes} bytes)"
+            )
+        else:
+            try:
+                with self.store.transaction() as conn:
+                    outcome = self._apply(conn, raw, msgid, mail.origin, member)
+                    if on_commit is not None:
+                        on_commit(conn)
+                self._remember(msgid)
+                return outcome
+            except RelbotError as exc:
+                problem = str(exc)
+            except Exception as exc:  # a bug in reading one mail must not stop the rest
+                log.exception("%s: could not process <%s>", mail.origin, msgid)
+                problem = f"{type(exc).__name__}: {exc}"
+        self._quarantine(raw, msgid, mail.origin, problem, on_commit)
+        return f"quarantined: {problem}"
+
+    def _quarantine(
+        self, raw: bytes, msgid: str, origin: str, reason: str, on_commit: OnCommit | None
+    ) -> None:
+        log.warning("%s: quarantined <%s>: %s", origin, msgid, reason)
+        with self.store.transaction() as conn:
+            self.store.record_message(
+                conn, message_id=msgid, raw=raw, state="quarantined", at=self.now(),
+                origin=origin, reason=reason,
+            )
+            if on_commit is not None:
+                on_commit(conn)
+        self._remember(msgid)
+        self.report.quarantined += 1
+        self.report.lines.append(f"<{msgid}>: quarantined: {reason}")
+
+    def retry(self, row_id: int) -> str:
+        """Process a quarantined message again; it stays quarantined if it fails."""
+        row = next((m for m in self.store.messages("quarantined") if m.id == row_id), None)
+        if row is None:
+            raise UsageError(f"no quarantined message {row_id} (see `relbot quarantine`)")
+        raw = self.store.message_raw(row_id) or b""
+        member = Membership(True, 1.0, "retry")
+        try:
+            with self.store.transaction() as conn:
+                self.store.delete_message(conn, row.message_id)
+                return self._apply(conn, raw, row.message_id, row.origin, member)
+        except Exception as exc:
+            reason = str(exc) if isinstance(exc, RelbotError) else f"{type(exc).__name__}: {exc}"
+            with self.store.transaction() as conn:
+                self.store.update_message(conn, row.message_id, state="quarantined", reason=reason)
+            return f"still quarantined: {reason}"
+
+    def _remember(self, msgid: str) -> None:
+        self.known.add(msgid)
+        self.thread_ids.add(msgid)
+
+    def _apply(
+        self, conn: Connection, raw: bytes, msgid: str, origin: str, member: Membership
+    ) -> str:
+        msg = read_message(raw)
+        events = self.store.events(conn)
+        tracker = fold(events)
+        result = understand(msg, tracker, events, self.rules, self.now().date())
+        if member.confidence < 1.0:
+            result = _hold_all(result, f"in the thread only by its subject ({member.via})")
+        if not self.store.record_message(
+            conn, message_id=msgid, raw=raw, state="read", at=self.now(), origin=origin,
+            subject=msg.subject, from_addr=msg.from_addr,
+        ):
+            self.report.duplicates += 1
+            return "already read"
+        counts = {Decision.APPLY: 0, Decision.PENDING: 0, Decision.IGNORE: 0}
+        for decided in result.actions:
+            action = decided.action
+            decision = decided.decision
+            if decision is Decision.APPLY and action.kind in REVIEW_KINDS:
+                self._review(conn, action, result.sender)
+            elif decision is Decision.APPLY:
+                stored = self.store.append_events(
+                    conn,
+                    action_events(
+                        action, tracker, actor=action.who or result.sender, source=msgid,
+                        at=self.now(), triage_section=self.rules.triage_section,
+                    ),
+                )
+                tracker = _apply_all(tracker, stored)
+            elif decision is Decision.PENDING:
+                self.store.add_proposal(
+                    conn, message_id=msgid, item=action.item, action=action.kind.value,
+                    value=dict(action.value), who=action.who, evidence=action.evidence,
+                    confidence=action.confidence, reason=decided.reason, at=self.now(),
+                )
+            counts[decision] += 1
+        state = "applied" if counts[Decision.APPLY] else (
+            "pending" if counts[Decision.PENDING] else "ignored"
+        )
+        self.store.update_message(conn, msgid, state=state, reason="; ".join(result.notes))
+        self.report.applied += counts[Decision.APPLY]
+        self.report.pending += counts[Decision.PENDING]
+        self.report.ignored += counts[Decision.IGNORE]
+        line = (
+            f"<{msgid}> from {result.sender}: {counts[Decision.APPLY]} applied, "
+            f"{counts[Decision.PENDING]} pending, {counts[Decision.IGNORE]} ignored"
+        )
+        self.report.lines.append(line)
+        return line
+
+    def _review(self, conn: Connection, action: Action, by: str) -> None:
+        """An RM's review command by mail: the same as on the command line."""
+        if action.kind in (ActionKind.ACCEPT, ActionKind.REJECT):
+            proposal_id = int(action.value.get("id", 0) or 0)
+            accept = action.kind is ActionKind.ACCEPT
+            try:
+                decide_proposal(self.store, conn, proposal_id, accept=accept, by=by, now=self.now())
+            except UsageError as exc:
+                self.report.lines.append(f"{action.kind.value} {proposal_id}: {exc}")
+            return
+        from relbot import outbox  # the weekly post's review state lives there
+
+        outbox.review_by_mail(self.service, conn, action.kind.value, by=by, now=self.now())
+
+
+def understand(
+    msg: Message, tracker: Tracker, events: list[Event], rules: ReplyRules, today: dt.date
+) -> ReplyResult:
+    """Understand a reply against the status mail it answers (else the tracker)."""
+    replied: Tracker | None = None
+    for ref in msg.thread_ids:
+        mail = tracker.status_mail(ref)
+        if mail is not None:
+            replied = fold(events[: mail.event_count]) if mail.event_count else None
+            break
+    return understand_reply(msg, tracker=tracker, replied_state=replied, rules=rules, today=today)
+
+
+def decide_proposal(
+    store: Store, conn: Connection, proposal_id: int, *, accept: bool, by: str, now: dt.datetime
+) -> list[Event]:
+    """Accept (apply) or reject one pending proposal, inside ``conn``'s transaction."""
+    row = store.proposal(proposal_id, conn)
+    if row is None:
+        raise UsageError(f"no proposal {proposal_id} (see `relbot pending`)")
+    if row.state != "pending":
+        raise UsageError(f"proposal {proposal_id} is already {row.state}")
+    stored: list[Event] = []
+    if accept:
+        action = Action(
+            kind=ActionKind(row.action), item=row.item, value=row.value or {}, who=row.who,
+            evidence=row.evidence, confidence=row.confidence,
+        )
+        tracker = store.tracker(conn)
+        events = action_events(
+            action, tracker, actor=row.who or by, source=row.message_id or "cli", at=now
+        )
+        if not events:
+            raise UsageError(
+                f"proposal {proposal_id} no longer applies"
+                + (f" ({row.item} is not in the tracker)" if row.item else "")
+            )
+        stored = store.append_events(conn, events)
+    store.decide_proposal(conn, proposal_id, state="accepted" if accept else "rejected", by=by, at=now)
+    return stored
+
+
+def _apply_all(tracker: Tracker, events: Iterable[Event]) -> Tracker:
+    for event in events:
+        tracker = apply_event(tracker, event)
+    return tracker
+
+
+def _hold_all(result: ReplyResult, reason: str) -> ReplyResult:
+    held = tuple(
+        replace(d, decision=Decision.PENDING, reason=reason)
+        if d.decision is Decision.APPLY and d.action.kind not in REVIEW_KINDS
+        else d
+        for d in result.actions
+    )
+    return replace(result, actions=held)
+
+
+def _address(entry: str) -> str:
+    return email.utils.parseaddr(entry)[1].lower()
