@@ -327,7 +327,11 @@ class _Reader:
             preamble = [*(ln for p in self.before_timeline for ln in p), *self.preamble]
             intro = self.after_timeline
         else:
-            preamble, intro = [], self.before_timeline
+            # "Plan for a 4.3 release:" on its own still opens the mail
+            first = self.before_timeline[0] if self.before_timeline else []
+            lead = len(first) == 1 and first[0].endswith(":") and "release" in first[0].lower()
+            preamble = first if lead else []
+            intro = self.before_timeline[1:] if lead else self.before_timeline
         return build_outline(
             Draft(
                 title=title,

@@ -264,9 +264,22 @@ def _read_parens(
     if status is Status.DEFERRED and not release:
         release = deferral_release(rest) or ""
     note = rest
-    if note.lower() == status_part(status, version, release).lower():
+    canonical = status_part(status, version, release).lower()
+    if note.lower() == canonical:
         note = ""
+    elif canonical and note.lower().startswith(canonical + ", "):
+        # "(Ian J, in progress, waiting on review)": the status, then a note
+        note = note[len(canonical) + 2 :]
     return tuple(owners), status, note, version, release
+
+
+def announced_status(note: str, vocab: Vocabulary) -> Status | None:
+    """The status a note's own words give ("patches sent" -> patches posted)."""
+    for seg, _end in _segments(note):
+        found = _status_of(seg, vocab)
+        if found is not None:
+            return found[0]
+    return None
 
 
 def _trailing_group(text: str) -> tuple[int, int, bool] | None:
@@ -329,12 +342,23 @@ def read_item_head(raw: str, vocab: Vocabulary) -> ItemHead:
     )
 
 
-def format_item_head(head: ItemHead, *, show_id: bool, state_said: bool = False) -> str:
-    """One line for an item head; ``state_said``: the text already says the status."""
+def format_item_head(
+    head: ItemHead, *, show_id: bool, state_said: bool = False, vocab: Vocabulary | None = None
+) -> str:
+    """One line for an item head; ``state_said``: the text already says the status.
+
+    A note that words the status itself ("patches sent", "So, DONE with no action
+    required") stands alone; any other note follows the status words.
+    """
     parts = [f"[{head.item_id}]"] if show_id and head.item_id else []
     parts += [f"[{tag}]" for tag in head.tags]
     parts.append(head.text)
-    words = head.status_note or ("" if state_said else status_part(*_state(head)))
+    state = "" if state_said else status_part(*_state(head))
+    note = head.status_note
+    if note and state and announced_status(note, vocab or Vocabulary()) is not head.status:
+        words = f"{state}, {note}"
+    else:
+        words = note or state
     inner = ", ".join(p for p in (format_owners(head.owners), words) if p)
     if inner:
         parts.append(f"({inner})")

@@ -268,7 +268,8 @@ def _item_view(
         text = format_item_head(head, show_id=options.item_ids, state_said=said)
         lines = _wrap(text, first, rest, options.width)
     for extra in (*it.notes, *(str(link) for link in it.links)):
-        lines += _wrap(f"- {extra}", rest, rest + "  ", options.width)
+        # "- " as the indent keeps a long URL on the dash's line
+        lines += _wrap(extra, rest + "- ", rest + "  ", options.width)
     return ItemView(it.id, depth, it.text, it.owners, it.status.value, tuple(lines))
 
 
