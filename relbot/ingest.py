@@ -150,10 +150,7 @@ class Ingestor:
         raw = mail.raw
         problem = ""
         if len(raw) > self.max_bytes:
-            problem = (
-                f"{len(raw) / 1024 / 1024:.1f} MB is over [parsing] max_message_bytes "
-                f"({self.max_bytes} bytes)"
-            )
+            problem = self._too_large(raw)
         else:
             try:
                 with self.store.transaction() as conn:
@@ -169,6 +166,9 @@ class Ingestor:
                 problem = f"{type(exc).__name__}: {exc}"
         self._quarantine(raw, msgid, mail.origin, problem, on_commit)
         return f"quarantined: {problem}"
+
+    def _too_large(self, raw: bytes) -> str:
+        return f"{len(raw)} bytes is over [parsing] max_message_bytes ({self.max_bytes})"
 
     def _quarantine(
         self, raw: bytes, msgid: str, origin: str, reason: str, on_commit: OnCommit | None
@@ -193,6 +193,8 @@ class Ingestor:
         raw = self.store.message_raw(row_id) or b""
         member = Membership(True, 1.0, "retry")
         try:
+            if len(raw) > self.max_bytes:
+                raise RelbotError(self._too_large(raw))
             with self.store.transaction() as conn:
                 self.store.delete_message(conn, row.message_id)
                 return self._apply(conn, raw, row.message_id, row.origin, member)

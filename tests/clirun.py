@@ -28,6 +28,7 @@ class Project:
 
     @classmethod
     def create(cls, root: Path, extra_config: str = "") -> Project:
+        root.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "config.toml", root / "config.toml")
         shutil.copytree(REPO / "templates", root / "templates")
         if extra_config:

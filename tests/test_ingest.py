@@ -1,0 +1,205 @@
+"""Ingest: the same path for .eml files, maildirs and mboxes; each message once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.clirun import REPO, Project
+
+EXAMPLES = REPO / "docs" / "examples"
+REPLIES = sorted((EXAMPLES / "replies").glob("*.eml"))
+STATUS_ID = "1334575910.28331.41.camel@zakaz.uk.xensource.com"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    p = Project.create(tmp_path / "rm")
+    p.ok("init")
+    out = p.ok("import", str(EXAMPLES / "status-4.2.eml"))
+    assert f"as status mail <{STATUS_ID}>" in out
+    return p
+
+
+def item(p: Project, item_id: str) -> dict:  # type: ignore[type-arg]
+    def walk(items: list[dict]):  # type: ignore[no-untyped-def,type-arg]
+        for it in items:
+            if it["id"] == item_id:
+                return it
+            hit = walk(it["children"])
+            if hit:
+                return hit
+        return None
+
+    for sec in json.loads(p.ok("show", "--json"))["sections"]:
+        hit = walk(sec["items"])
+        if hit:
+            return hit  # type: ignore[no-any-return]
+    raise AssertionError(item_id)
+
+
+def write_mbox(path: Path, mails: list[bytes]) -> None:
+    with path.open("wb") as handle:
+        for raw in mails:
+            handle.write(b"From someone@example.org Mon Apr 16 12:00:00 2012\n")
+            body = b"\n".join(
+                b">" + line if line.lstrip(b">").startswith(b"From ") else line
+                for line in raw.split(b"\n")
+            )
+            handle.write(body.rstrip(b"\n") + b"\n\n")
+
+
+def make_maildir(path: Path, mails: list[Path]) -> None:
+    for sub in ("cur", "new", "tmp"):
+        (path / sub).mkdir(parents=True)
+    for i, mail in enumerate(mails):
+        shutil.copy(mail, path / "new" / f"{1334580000 + i}.M{i}P1.host")
+
+
+def test_parse_reply_changes_nothing(project: Project) -> None:
+    before = project.ok("show", "--json")
+    data = json.loads(project.ok("parse-reply", str(REPLIES[0]), "--json"))
+    assert project.ok("show", "--json") == before
+    assert data["message_id"] == "4F8C1A23.7050301@citrix.com"
+    assert data["from"] == "Roger Pau Monne <roger.pau@citrix.com>"
+    (claim,) = [a for a in data["actions"] if a["action"] == "claim"]
+    assert claim["item"] == "T12"
+    assert claim["item_text"].startswith("libxl_domain_suspend.")
+    assert claim["decision"] == "apply"
+    assert set(claim) == {
+        "item", "item_text", "action", "value", "who", "evidence", "confidence", "decision",
+    }
+    assert 0.0 <= claim["confidence"] <= 1.0
+
+
+@pytest.mark.parametrize("form", ["files", "maildir", "mbox"])
+def test_ingest_each_form_applies_once(project: Project, tmp_path: Path, form: str) -> None:
+    if form == "files":
+        args = [str(p) for p in REPLIES]
+    elif form == "maildir":
+        make_maildir(tmp_path / "md", REPLIES)
+        args = [str(tmp_path / "md")]
+    else:
+        write_mbox(tmp_path / "box.mbox", [p.read_bytes() for p in REPLIES])
+        args = [str(tmp_path / "box.mbox")]
+    out = project.ok("ingest", *args)
+    assert f"scanned {len(REPLIES)}, thread members {len(REPLIES)}" in out
+    assert item(project, "T12")["owners"] == ["Roger Pau Monne"]
+    assert item(project, "T5")["status"] == "done"
+    assert item(project, "T1")["links"][0]["url"].endswith("2012-04/msg00871.html")
+    assert (item(project, "T40")["status"], item(project, "T40")["version"]) == (
+        "patches posted", "v4",
+    )
+    events = project.ok("log")
+    again = project.ok("ingest", *args)
+    assert f"duplicates {len(REPLIES)}" in again
+    assert project.ok("log") == events
+
+
+def test_pending_accept_reject_from_the_cli(project: Project) -> None:
+    project.ok("ingest", *map(str, REPLIES))
+    pending = project.ok("pending")
+    assert "T38" in pending and "deferred" in pending
+    number = pending.split()[0]
+    project.ok("accept", number)
+    assert (item(project, "T38")["status"], item(project, "T38")["release"]) == ("deferred", "4.3")
+    assert project.run("accept", number).exit_code == 1
+    assert "nothing pending" in project.ok("pending") or number not in project.ok("pending")
+
+
+def test_rm_accepts_by_mail(project: Project, tmp_path: Path) -> None:
+    project.ok("ingest", *map(str, REPLIES))
+    number = project.ok("pending").split()[0]
+    reply = tmp_path / "rm.eml"
+    reply.write_text(
+        "From: Ian Campbell <ian.campbell@citrix.com>\n"
+        "To: xen-devel <xen-devel@lists.xen.org>\n"
+        "Subject: Re: [Xen-devel] 4.2 Release Plan / TODO\n"
+        "Message-ID: <rm-accept-1@citrix.com>\n"
+        "In-Reply-To: <20120417090109.GA12345@aepfle.de>\n"
+        f"References: <{STATUS_ID}> <20120417090109.GA12345@aepfle.de>\n"
+        "\n> Yes, please defer this to 4.3.\n\n"
+        f"#relbot accept {number}\n"
+    )
+    project.ok("ingest", str(reply))
+    assert item(project, "T38")["status"] == "deferred"
+
+
+def test_non_rm_cannot_accept_by_mail(project: Project, tmp_path: Path) -> None:
+    project.ok("ingest", *map(str, REPLIES))
+    number = project.ok("pending").split()[0]
+    reply = tmp_path / "x.eml"
+    reply.write_text(
+        "From: Some One <some.one@example.org>\nSubject: Re: 4.2 Release Plan / TODO\n"
+        f"Message-ID: <x-accept@example.org>\nReferences: <{STATUS_ID}>\n\n"
+        f"#relbot accept {number}\n"
+    )
+    project.ok("ingest", str(reply))
+    assert item(project, "T38")["status"] != "deferred"
+
+
+def test_reject(project: Project) -> None:
+    project.ok("ingest", *map(str, REPLIES))
+    number = project.ok("pending").split()[0]
+    assert "rejected" in project.ok("reject", number)
+    assert item(project, "T38")["status"] == "open"
+
+
+def test_non_members_and_loop_guards_are_skipped(project: Project, tmp_path: Path) -> None:
+    unrelated = tmp_path / "u.eml"
+    unrelated.write_text(
+        "From: a@example.org\nSubject: [PATCH] x86: fix\nMessage-ID: <p1@example.org>\n\n"
+        "I'll pick this one up.\n"
+    )
+    auto = tmp_path / "auto.eml"
+    auto.write_text(
+        "From: b@example.org\nSubject: Out of office\nAuto-Submitted: auto-replied\n"
+        f"Message-ID: <ooo@example.org>\nIn-Reply-To: <{STATUS_ID}>\n\nI am away.\n"
+    )
+    own = tmp_path / "own.eml"
+    own.write_text(
+        "From: Xen release bot <relbot@example.org>\nSubject: 4.2 Release Plan / TODO\n"
+        f"Message-ID: <week-1@relbot.example.org>\nIn-Reply-To: <{STATUS_ID}>\n\nstatus\n"
+    )
+    out = project.ok("ingest", str(unrelated), str(auto), str(own))
+    assert "scanned 3, thread members 0" in out
+    assert "loop-guarded 2" in out
+
+
+def test_subject_only_member_goes_pending(project: Project, tmp_path: Path) -> None:
+    mail = tmp_path / "noref.eml"
+    mail.write_text(
+        "From: Roger Pau Monne <roger.pau@citrix.com>\n"
+        "Subject: Re: [Xen-devel] 4.2 Release Plan / TODO\nMessage-ID: <noref@citrix.com>\n\n"
+        ">                       * libxl_domain_suspend. Nobody has looked at these\n"
+        ">                         at all. A volunteer would be appreciated.\n\n"
+        "I'll pick this one up.\n"
+    )
+    out = project.ok("ingest", str(mail))
+    assert "thread members 1" in out and "pending 1" in out
+    assert item(project, "T12")["owners"] == []
+
+
+def test_undecodable_member_is_quarantined_and_retried(project: Project, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.eml"
+    huge.write_bytes(
+        f"From: x@example.org\nSubject: Re: 4.2 Release Plan / TODO\nMessage-ID: <big@x>\n"
+        f"References: <{STATUS_ID}>\n\n".encode()
+        + b"a" * 5000
+    )
+    p2 = Project.create(tmp_path / "small", extra_config="")
+    cfg = (p2.root / "config.toml").read_text().replace(
+        '[parsing]\n', "[parsing]\nmax_message_bytes = 2000\n"
+    )
+    (p2.root / "config.toml").write_text(cfg)
+    p2.ok("init")
+    p2.ok("import", str(EXAMPLES / "status-4.2.eml"))
+    out = p2.ok("ingest", str(huge), str(REPLIES[0]))
+    assert "quarantined 1" in out and "applied 1" in out
+    listing = p2.ok("quarantine")
+    assert "<big@x>" in listing and "max_message_bytes" in listing
+    assert "still quarantined" in p2.ok("retry", listing.split()[0])
+    assert "duplicates 1" in p2.ok("ingest", str(huge))
