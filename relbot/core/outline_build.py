@@ -13,7 +13,12 @@ import re
 from dataclasses import dataclass, field
 
 from relbot.core.model import Footnote, Link, Status
-from relbot.core.outline_items import attribute_line, deferral_release, read_item_head
+from relbot.core.outline_items import (
+    Vocabulary,
+    deferral_release,
+    looks_like_name,
+    read_item_head,
+)
 from relbot.core.outline_model import (
     Outline,
     OutlineHints,
@@ -229,3 +234,22 @@ def _freeze(item: DraftItem, section: str, hints: OutlineHints, problems: list[s
         lines=lines,
         children=children,
     )
+
+
+def attribute_line(text: str, vocab: Vocabulary) -> tuple[str, str]:
+    """Classify a ``-  ...`` line under an item: owner, link or note."""
+    stripped = text.strip()
+    if re.match(r"(?i)^(https?|ftp)://\S+$", stripped) or re.match(
+        r"^<[^<>\s]+@[^<>\s]+>$", stripped
+    ):
+        return "link", stripped
+    if re.match(r"^[A-Z][A-Z0-9]*-\d+$", stripped):
+        return "tracker", stripped
+    words = stripped.split()
+    if words and re.match(r"(?i)^(https?)://", words[-1]):
+        return "link", stripped
+    if looks_like_name(stripped, vocab) or (
+        stripped.endswith(" et al") and looks_like_name(stripped[:-6], vocab)
+    ):
+        return "owner", stripped
+    return "note", stripped

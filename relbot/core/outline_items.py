@@ -101,7 +101,6 @@ _DEFERRAL = re.compile(
     r"(?i)\bdefer(?:red)?\s+(?:this\s+|it\s+)?(?:to|until|till|for)\s+(\d+\.\d+(?:\.\d+)?)"
 )
 _SUFFIX = re.compile(r"[.,;:!?]*$")
-_WORD = re.compile(r"\S+")
 _EMAILISH = re.compile(r"^[\w.+-]+@[\w.-]+$")
 
 
@@ -382,22 +381,3 @@ def head_key(head: ItemHead) -> str:
             head.release,
         )
     )
-
-
-def attribute_line(text: str, vocab: Vocabulary) -> tuple[str, str]:
-    """Classify a ``-  ...`` line under an item: owner, link or note."""
-    stripped = text.strip()
-    if re.match(r"(?i)^(https?|ftp)://\S+$", stripped) or re.match(
-        r"^<[^<>\s]+@[^<>\s]+>$", stripped
-    ):
-        return "link", stripped
-    if re.match(r"^[A-Z][A-Z0-9]*-\d+$", stripped):
-        return "tracker", stripped
-    words = _WORD.findall(stripped)
-    if words and re.match(r"(?i)^(https?)://", words[-1]):
-        return "link", stripped
-    if looks_like_name(stripped, vocab) or (
-        stripped.endswith(" et al") and looks_like_name(stripped[:-6], vocab)
-    ):
-        return "owner", stripped
-    return "note", stripped
