@@ -606,3 +606,13 @@ def test_never_raises(text: str) -> None:
 )
 def test_never_raises_on_outline_shapes(lines: list[str]) -> None:
     read_status_mail("\n".join(lines), year=2012)
+
+
+def test_timeline_after_the_sections() -> None:
+    text = (
+        "tools, blockers:\n      * Thing (Ian J)\n\nhypervisor:\n      * Other\n\n"
+        "The time line is as follows:\n\n2 April -- Feature Freeze\n"
+    )
+    outline = read_status_mail(text, year=2012)
+    assert [s.key for s in outline.sections] == ["tools, blockers", "hypervisor"]
+    assert [m.label for m in outline.milestones] == ["Feature Freeze"]

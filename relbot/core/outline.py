@@ -70,7 +70,13 @@ DEFAULT_HINTS = OutlineHints()
 def read_status_mail(
     text: str, hints: OutlineHints = DEFAULT_HINTS, *, year: int | None = None
 ) -> Outline:
-    """Read a status mail's body (archive page chrome allowed) into an Outline."""
+    """Read a status mail's body (archive page chrome allowed) into an Outline.
+
+    ``year`` dates milestones written without one ("19 March"); pass the year
+    of the mail's Date header. Items nest by indentation; ``-`` lines under a
+    ``*`` item are its owners, links or notes; relbot's own generated parts
+    (``hints.skip_blocks``) are left out.
+    """
     cleaned = clean_lines(text)
     reader = _Reader(hints, year, cleaned.lines)
     reader.run()
@@ -99,10 +105,14 @@ class _Reader:
         self.footnotes: list[Footnote] = []
         self.blank = True
         self.skipping = False
-        # "A couple of things to note:" above the timeline is prose, not a section
+        # "A couple of things to note:" above the timeline is prose, not a section,
+        # when sections follow the timeline; a mail that puts its timeline last
+        # keeps the headings above it
         self.timeline_at = next(
             (i for i, ln in enumerate(lines) if self._timeline_line(ln.text)), -1
         )
+        if self.timeline_at >= 0 and not self._sections_after(self.timeline_at):
+            self.timeline_at = -1
 
     # -- dispatch ---------------------------------------------------------
 
@@ -186,6 +196,15 @@ class _Reader:
             return False
         known = heading_key(m.group(1)) in {heading_key(s) for s in self.hints.sections}
         return known or self._bullet_next(index)
+
+    def _sections_after(self, start: int) -> bool:
+        for i in range(start + 1, len(self.lines)):
+            text = self.lines[i].text
+            if _EQ_HEADING.match(text) or _STAR_HEADING.match(text):
+                return True
+            if _COLON_HEADING.match(text) and self._bullet_next(i):
+                return True
+        return False
 
     def _bullet_next(self, index: int) -> bool:
         for line in self.lines[index + 1 : index + 4]:
