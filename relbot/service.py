@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from relbot.config import Config
 from relbot.core.events import Event, Kind
 from relbot.core.model import Item, Tracker, item_number
 from relbot.errors import UsageError
 from relbot.store import Store
+
+if TYPE_CHECKING:
+    from relbot.poller import PollReport
 
 
 def person_name(entry: str) -> str:
@@ -100,3 +104,15 @@ class Service:
         **data: object,
     ) -> Event:
         return Event(kind, now, actor or self.rm_name, source, item, data)
+
+    # -- reading the mailbox ----------------------------------------------------
+
+    def poll_once(self, now: Callable[[], dt.datetime] | None = None) -> PollReport:
+        """One sync of the configured mailbox (IMAP, maildir or mbox)."""
+        from relbot.poller import poll_once  # the poller is built on this class
+
+        return poll_once(self, now=now or _utcnow)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,206 @@
+"""Following the status threads in a mailbox: IMAP, or a local maildir/mbox.
+
+Each IMAP poll remembers (folder, UIDVALIDITY, last UID) and asks only for
+UIDs above it. It fetches just the header fields that decide thread
+membership, in batches, and then the full bodies of members only, with
+``BODY.PEEK[]`` so nothing is marked \\Seen. Every member is committed with
+the watermark at its UID, so a crash re-reads at most the message it was on,
+and deduplication by Message-ID makes that harmless. A UIDVALIDITY change
+rescans the folder from the start; again nothing is applied twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+
+from relbot.errors import MailboxError
+from relbot.imap import Backoff, ImapSource, MailSource, is_transient, reconnecting
+from relbot.ingest import Ingestor, IngestReport
+from relbot.mailbox import RawMail, iter_paths
+from relbot.secrets import resolve_password
+from relbot.service import Service
+
+log = logging.getLogger("relbot.poller")
+
+#: called with (done, total) while a long first sync runs
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class PollReport:
+    ingest: IngestReport
+    bytes_fetched: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        kb = self.bytes_fetched / 1024
+        return f"{self.ingest.summary()}; fetched {kb:.1f} KiB in {self.seconds:.2f} s"
+
+
+def open_source(service: Service) -> ImapSource:
+    cfg = service.config.imap
+    password = resolve_password(cfg.password_env, cfg.password_command, what="[imap]")
+    return ImapSource(cfg, password)
+
+
+def sync_folder(
+    source: MailSource,
+    ingestor: Ingestor,
+    folder: str,
+    *,
+    batch_size: int = 500,
+    progress: Progress | None = None,
+) -> None:
+    """Read what is new in one folder into the store."""
+    store = ingestor.store
+    state = source.select(folder)
+    remembered = store.sync_state(folder)
+    last_uid = 0
+    if remembered is not None:
+        validity, last_uid = remembered
+        if validity != state.uidvalidity:
+            log.warning(
+                "%s: UIDVALIDITY changed from %d to %d; rescanning the folder "
+                "(messages already read are recognised by Message-ID)",
+                folder, validity, state.uidvalidity,
+            )
+            last_uid = 0
+    uids = source.search_uids_above(last_uid)
+    if not uids:
+        if remembered is None or remembered[0] != state.uidvalidity:
+            with store.transaction() as conn:
+                store.set_sync_state(conn, folder, state.uidvalidity, last_uid)
+        return
+    members: list[tuple[int, str, object]] = []
+    for done, (uid, header) in enumerate(source.fetch_headers(uids, batch_size), start=1):
+        msgid, membership = ingestor.screen(header)
+        if membership.member:
+            members.append((uid, msgid, membership))
+            # a reply to this reply may sit in the same batch
+            ingestor.thread_ids.add(msgid)
+        if progress is not None and done % 200 == 0:
+            progress(done, len(uids))
+    if progress is not None:
+        progress(len(uids), len(uids))
+
+    def watermark(uid: int) -> Callable[[Connection], None]:
+        return lambda conn: store.set_sync_state(conn, folder, state.uidvalidity, uid)
+
+    if members:
+        wanted = {uid: (msgid, m) for uid, msgid, m in members}
+        for uid, raw in source.fetch_bodies(list(wanted)):
+            msgid, membership = wanted[uid]
+            ingestor.take(
+                RawMail(f"imap:{folder}:{uid}", raw),
+                msgid,
+                membership,  # type: ignore[arg-type]
+                on_commit=watermark(uid),
+            )
+    with store.transaction() as conn:
+        watermark(max(uids))(conn)
+
+
+def poll_imap_once(
+    service: Service,
+    *,
+    now: Callable[[], dt.datetime],
+    source: MailSource | None = None,
+    progress: Progress | None = None,
+) -> PollReport:
+    """One sync of every configured folder."""
+    started = time.perf_counter()
+    ingestor = Ingestor(service, now=now)
+    own = source is None
+    src = source if source is not None else open_source(service)
+    before = src.bytes_received
+    try:
+        for folder in service.config.imap.folders:
+            sync_folder(
+                src, ingestor, folder, batch_size=service.config.imap.batch_size, progress=progress
+            )
+    finally:
+        if own:
+            src.close()
+    return PollReport(ingestor.report, src.bytes_received - before, time.perf_counter() - started)
+
+
+def poll_local_once(service: Service, *, now: Callable[[], dt.datetime]) -> PollReport:
+    """Read the configured maildir or mbox (messages already read are skipped)."""
+    started = time.perf_counter()
+    ingestor = Ingestor(service, now=now)
+    path = service.config.path(service.config.mailbox.path)
+    if not path.exists():
+        raise MailboxError(f"[mailbox] path {path}: no such file or folder (run `relbot init`)")
+    size = 0
+    for mail in iter_paths([path]):
+        size += len(mail.raw)
+        ingestor.offer(mail)
+    return PollReport(ingestor.report, size, time.perf_counter() - started)
+
+
+def poll_once(
+    service: Service, *, now: Callable[[], dt.datetime], progress: Progress | None = None
+) -> PollReport:
+    if service.config.mailbox.source == "imap":
+        return poll_imap_once(service, now=now, progress=progress)
+    return poll_local_once(service, now=now)
+
+
+def watch(
+    service: Service,
+    *,
+    now: Callable[[], dt.datetime],
+    stop: threading.Event,
+    on_report: Callable[[PollReport], None] | None = None,
+    backoff: Backoff | None = None,
+) -> None:
+    """Poll until ``stop`` is set: IDLE where the server has it, else every interval.
+
+    A dropped connection or a restarted server is met with reconnects, with
+    exponential backoff and jitter; each one is logged.
+    """
+    cfg = service.config
+    backoff = backoff or Backoff(base=1.0, cap=300.0)
+    if cfg.mailbox.source != "imap":
+        while not stop.is_set():
+            report = poll_local_once(service, now=now)
+            if on_report:
+                on_report(report)
+            stop.wait(cfg.schedule.poll_interval)
+        return
+    while not stop.is_set():
+        try:
+            source = reconnecting(lambda: open_source(service), backoff=backoff)
+        except MailboxError as exc:
+            log.error("%s", exc)
+            stop.wait(backoff.next_delay())
+            continue
+        try:
+            while not stop.is_set():
+                report = poll_imap_once(service, now=now, source=source)
+                if on_report:
+                    on_report(report)
+                if cfg.imap.idle and source.select(cfg.imap.folders[0]).has_idle:
+                    # wake at least every idle_renew seconds: servers drop IDLE
+                    # after 30 minutes, and stop must be noticed
+                    deadline = time.monotonic() + cfg.imap.idle_renew
+                    while not stop.is_set() and time.monotonic() < deadline:
+                        if source.idle_wait(min(5.0, cfg.imap.idle_renew)):
+                            break
+                else:
+                    stop.wait(cfg.schedule.poll_interval)
+        except MailboxError as exc:
+            if not is_transient(exc):
+                log.error("%s", exc)
+                stop.wait(backoff.next_delay())
+            else:
+                log.warning("%s; reconnecting", exc)
+        finally:
+            source.close()
