@@ -191,6 +191,10 @@ class ImapSource:
             raise MailboxUnavailable(
                 f"{where}: connection lost during {action}: {_unrepr(str(exc))}"
             ) from exc
+        except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as exc:
+            raise MailboxUnavailable(
+                f"{where}: connection lost during {action}: {exc.strerror or exc}"
+            ) from exc
         except OSError as exc:
             raise MailboxUnavailable(f"{where}: {action}: {exc.strerror or exc}") from exc
         except imaplib.IMAP4.error as exc:

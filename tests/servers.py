@@ -355,8 +355,11 @@ class Dovecot:
         flags = "S" if seen else ""
         for count, raw in enumerate(messages, start=1):
             name = target / "cur" / f"{stamp}.M{count}P{os.getpid()}.relbot,S={len(raw)}:2,{flags}"
-            name.write_bytes(raw)
-            os.chown(name, NOBODY, NOBODY)
+            # one fd for write and chown: several times faster than by path
+            fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                os.fchown(fd, NOBODY, NOBODY)
+                f.write(raw)
         return count
 
     def uidvalidity(self, folder: str) -> int:

@@ -244,19 +244,21 @@ def test_noop_polling_when_idle_is_off(dovecot: Dovecot) -> None:
         assert time.monotonic() - start < 2.0
 
 
-def test_server_killed_during_idle_then_reconnect_misses_nothing(
-    dovecot: Dovecot, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("crash", ["kill", "stop"])
+def test_server_gone_during_idle_then_reconnect_misses_nothing(
+    dovecot: Dovecot, caplog: pytest.LogCaptureFixture, crash: str
 ) -> None:
     dovecot.append(FOLDER, mail(1))
     src = ImapSource(config(dovecot), "secret")
     try:
         state = src.select(FOLDER)
         watermark = src.search_uids_above(0)[-1]
-        later(0.3, dovecot.kill)
+        gone = later(0.3, getattr(dovecot, crash))  # SIGKILL, or a clean shutdown (BYE)
         start = time.monotonic()
         with pytest.raises(MailboxUnavailable) as info:
             src.idle_wait(10.0)
         assert time.monotonic() - start < 5.0
+        gone.join()
         assert info.value.transient
         assert f"IMAP 127.0.0.1:{dovecot.imap_port}: connection lost during IDLE" in str(info.value)
     finally:
