@@ -21,6 +21,7 @@ from relbot.store import Store
 
 if TYPE_CHECKING:
     from relbot.poller import PollReport
+    from relbot.transport import Transport
 
 
 def person_name(entry: str) -> str:
@@ -112,6 +113,24 @@ class Service:
         from relbot.poller import poll_once  # the poller is built on this class
 
         return poll_once(self, now=now or _utcnow)
+
+    # -- sending mail -------------------------------------------------------------
+
+    @cached_property
+    def transport(self) -> Transport:
+        """How mail leaves: ``[smtp] transport`` ("file" writes .eml files to outbox_dir).
+
+        The password is looked up only for SMTP with a username. Assign another
+        transport to this attribute to send elsewhere.
+        """
+        from relbot.secrets import resolve_password
+        from relbot.transport import make_transport
+
+        smtp = self.config.smtp
+        password = ""
+        if smtp.transport == "smtp" and smtp.username:
+            password = resolve_password(smtp.password_env, smtp.password_command, what="[smtp]")
+        return make_transport(smtp, password, self.config.base_dir)
 
 
 def _utcnow() -> dt.datetime:
