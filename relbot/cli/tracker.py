@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import click
@@ -15,6 +17,7 @@ from relbot.core.model import Status, Tracker, can_transition, parse_status
 from relbot.core.pointers import find_pointers
 from relbot.core.snapshot import tracker_to_json
 from relbot.errors import UsageError
+from relbot.statusmail import import_status_mail
 
 # -- looking -------------------------------------------------------------------
 
@@ -277,15 +280,42 @@ def check_config(env: Env) -> None:
 
 
 @main.command()
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Also import docs/examples/status-4.2.eml and put the example replies in the maildir.",
+)
 @pass_env
-def init(env: Env) -> None:
+def init(env: Env, demo: bool) -> None:
     """Create the store and the local folders the config names."""
     config = env.config
     applied = env.service.store.migrate()
-    for sub in ("cur", "new", "tmp"):
-        if config.mailbox.source == "maildir":
-            config.path(config.mailbox.path).joinpath(sub).mkdir(parents=True, exist_ok=True)
+    maildir = config.path(config.mailbox.path)
+    if config.mailbox.source == "maildir":
+        for sub in ("cur", "new", "tmp"):
+            maildir.joinpath(sub).mkdir(parents=True, exist_ok=True)
     if config.smtp.transport == "file":
         config.path(config.smtp.outbox_dir).mkdir(parents=True, exist_ok=True)
-    click.echo(f"store ready: {env.service.store.url}" + (f" ({len(applied)} migrations)" if applied else ""))
+    done = f" ({len(applied)} migrations)" if applied else ""
+    click.echo(f"store ready: {env.service.store.url}{done}")
+    if demo:
+        _demo(env, maildir)
+
+
+def _demo(env: Env, maildir: Path) -> None:
+    examples = env.config.base_dir / "docs" / "examples"
+    status = examples / "status-4.2.eml"
+    if not status.is_file():
+        raise UsageError(f"--demo: {status} is missing (run from a relbot checkout)")
+    if env.config.mailbox.source != "maildir":
+        raise UsageError('--demo needs [mailbox] source = "maildir"')
+    if not env.service.tracker().items:
+        outcome = import_status_mail(env.service, status.read_bytes(), now=env.now())
+        click.echo(f"imported {status.name}: {outcome.items_added} items")
+    replies = sorted((examples / "replies").glob("*.eml"))
+    for number, reply in enumerate(replies):
+        # maildir names: unique, and sorting by name gives delivery order
+        target = maildir / "new" / f"1334580000.M{number:03d}P0.demo"
+        shutil.copyfile(reply, target)
+    click.echo(f"{len(replies)} example replies are waiting in {maildir / 'new'}")
 
