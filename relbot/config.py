@@ -143,6 +143,8 @@ class RenderConfig:
     #: list the unclaimed blockers and ask for volunteers
     call_for_volunteers: bool = True
     volunteer_text: str = "Volunteers wanted for these unclaimed items:"
+    #: sections whose unclaimed items are listed (words of the section's key)
+    volunteer_sections: tuple[str, ...] = ("blocker",)
     #: add a "changes since last week" part
     changes: bool = True
     #: ``{title}`` and ``{key}`` are the section's

@@ -98,7 +98,9 @@ def import_status_mail(
     )
 
 
-def render_options(service: Service, *, changes_since: dt.datetime | None) -> RenderOptions:
+def render_options(
+    service: Service, *, changes_since: dt.datetime | None, changes_label: str = ""
+) -> RenderOptions:
     """The ``[render]`` config as the renderer's options."""
     cfg = service.config.render
     names = {f.name for f in dataclasses.fields(RenderOptions)}
@@ -106,18 +108,20 @@ def render_options(service: Service, *, changes_since: dt.datetime | None) -> Re
     return RenderOptions(
         **values,
         changes_since=changes_since if cfg.changes else None,
+        changes_label=changes_label,
         release_managers=tuple(person_name(x) for x in service.config.people.release_managers),
     )
 
 
-def changes_since(events: Sequence[Event], before: dt.datetime) -> dt.datetime | None:
-    """When the last status mail dated before ``before`` was recorded.
+def changes_since(events: Sequence[Event], before: dt.datetime) -> tuple[dt.datetime | None, str]:
+    """When the last status mail dated before ``before`` was recorded, and its date.
 
     The "changes since last week" part lists the events after that moment:
     the recording time, not the mail's Date, so the events of the import or
     send that recorded the mail are never listed as changes.
     """
     last: dt.datetime | None = None
+    label = ""
     for e in events:
         if e.kind is not Kind.STATUS_MAIL:
             continue
@@ -125,7 +129,8 @@ def changes_since(events: Sequence[Event], before: dt.datetime) -> dt.datetime |
         sent = dt.datetime.fromisoformat(date) if isinstance(date, str) and date else e.at
         if sent < before:
             last = e.at
-    return last
+            label = f"the mail of {sent.day} {sent:%B %Y}"
+    return last, label
 
 
 def render_week(service: Service, *, today: dt.date, now: dt.datetime | None = None) -> str:
@@ -134,12 +139,12 @@ def render_week(service: Service, *, today: dt.date, now: dt.datetime | None = N
     events = service.store.events()
     tracker = service.store.tracker()
     tracker = dataclasses.replace(tracker, milestones=dated_milestones(service, tracker))
-    since = changes_since(events, moment)
+    since, label = changes_since(events, moment)
     view = build_status_view(
         tracker,
         events,
         today=today,
-        options=render_options(service, changes_since=since),
+        options=render_options(service, changes_since=since, changes_label=label),
     )
     template = service.config.path(service.config.render.template)
     return render_status(view, template)

@@ -33,6 +33,10 @@ class RenderOptions:
     width: int = 72
     item_ids: bool = False
     call_for_volunteers: bool = False
+    #: sections whose unclaimed items are listed (substrings of the key)
+    volunteer_sections: tuple[str, ...] = ("blocker",)
+    #: how "changes since" names the last mail, e.g. "16 April 2012"
+    changes_label: str = ""
     #: heads the list of unclaimed items; its first words should be one of
     #: the importer's ``skip_blocks`` so a re-import leaves the list out
     volunteer_text: str = "Volunteers wanted for these unclaimed items:"
@@ -273,34 +277,45 @@ def _item_view(
     return ItemView(it.id, depth, it.text, it.owners, it.status.value, tuple(lines))
 
 
-def _source(event: Event, tracker: Tracker) -> str:
-    if "@" not in event.source:
-        return event.source
-    mail = tracker.status_mail(event.source)
+def _source(source: str, tracker: Tracker) -> str:
+    if "@" not in source:
+        return source
+    mail = tracker.status_mail(source)
     if mail is not None and mail.date is not None:
         return f"status mail of {mail.date:%d %B %Y}"
-    return f"<{event.source}>"
+    return f"<{source}>"
 
 
 def _changes(
     tracker: Tracker, events: Sequence[Event], options: RenderOptions
 ) -> tuple[str, tuple[str, ...]]:
-    """Who changed what since ``changes_since``, grouped per person."""
+    """Who changed what since ``changes_since``: per person, one line per item and mail."""
     if options.changes_since is None:
         return "", ()
     since = options.changes_since
-    per_actor: dict[str, list[str]] = {}
+    # (actor) -> (item or "", source) -> phrases, in the order they happened
+    per_actor: dict[str, dict[tuple[str, str], list[str]]] = {}
     for e in events:
         if e.at <= since or e.kind in (Kind.STATUS_MAIL, Kind.UNDO):
             continue
-        what = f"{describe_event(e, tracker)} ({_source(e, tracker)})"
-        per_actor.setdefault(e.actor or "someone", []).append(what)
-    heading = f"Changes since {since:%d %B %Y}:"
+        key = (e.item or "", e.source)
+        phrases = per_actor.setdefault(e.actor or "someone", {}).setdefault(key, [])
+        phrase = _phrase(e) if e.item else describe_event(e, tracker)
+        if phrase not in phrases:
+            phrases.append(phrase)
+    label = options.changes_label or f"{since:%d %B %Y}"
+    heading = f"Changes since {label}:"
     if not per_actor:
         return heading, ("No changes since then.",)
     lines: list[str] = []
-    for actor, whats in per_actor.items():
+    for actor, groups in per_actor.items():
         lines.append(f"{actor}:")
+        whats = [
+            f"{_subject(tracker, item)}: {'; '.join(phrases)} ({_source(source, tracker)})"
+            if item
+            else f"{'; '.join(phrases)} ({_source(source, tracker)})"
+            for (item, source), phrases in groups.items()
+        ]
         for what in whats[: options.max_changes]:
             lines += _wrap(what, "  - ", "    ", options.width)
         if len(whats) > options.max_changes:
@@ -308,15 +323,82 @@ def _changes(
     return heading, tuple(lines)
 
 
+def _subject(tracker: Tracker, item_id: str) -> str:
+    item = tracker.item(item_id)
+    if item is None:
+        return item_id
+    words = item.text.split()
+    short = " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
+    return f"{item_id} {short}"
+
+
+def _phrase(e: Event) -> str:
+    """What one item event did, without naming the item."""
+    d = e.data
+    match e.kind:
+        case Kind.CLAIM:
+            return f"claimed by {d.get('owner', '')}"
+        case Kind.UNCLAIM:
+            return f"{d['owner']} stepped back" if d.get("owner") else "unclaimed"
+        case Kind.STATUS:
+            words = f"now {d.get('status', '')}"
+            if d.get("version"):
+                words += f" ({d['version']})"
+            if d.get("release"):
+                words += f" to {d['release']}"
+            return words
+        case Kind.LINK:
+            target = d.get("url") or (f"<{d['message_id']}>" if d.get("message_id") else "")
+            target = target or str(d.get("tracker_id", ""))
+            title = str(d.get("title", ""))
+            return f"pointer {title} {target}".replace("  ", " ").strip()
+        case Kind.NOTE:
+            return f"note: {d.get('text', '')}"
+        case Kind.ADD:
+            return "added"
+        case Kind.EDIT:
+            return "text edited" if "text" in d else "edited"
+        case Kind.MOVE:
+            return f"moved to {d.get('parent') or d.get('section')}"
+        case Kind.REMOVE:
+            return "removed"
+        case _:
+            return e.kind.value
+
+
 def _volunteers(
     tracker: Tracker, visible: frozenset[str], options: RenderOptions
 ) -> tuple[str, ...]:
+    """The open, unowned work in the volunteer sections (blockers, by default).
+
+    An item under an owned parent is that owner's detail, and an item with
+    sub-items is a heading for them: neither is offered on its own.
+    """
     if not options.call_for_volunteers:
         return ()
+    by_id = {it.id: it for it in tracker.items}
+    parents = {it.parent for it in tracker.items if it.id in visible and it.parent}
+
+    def owned_above(it: Item) -> bool:
+        seen: set[str] = set()
+        parent = it.parent
+        while parent and parent not in seen and parent in by_id:
+            seen.add(parent)
+            if by_id[parent].owners:
+                return True
+            parent = by_id[parent].parent
+        return False
+
+    wanted = tuple(w.lower() for w in options.volunteer_sections)
     free = [
         it
         for it in tracker.items
-        if it.id in visible and not it.owners and it.status is Status.OPEN
+        if it.id in visible
+        and not it.owners
+        and it.status is Status.OPEN
+        and it.id not in parents
+        and (not wanted or any(w in it.section.lower() for w in wanted))
+        and not owned_above(it)
     ]
     if not free:
         return ()
@@ -324,5 +406,6 @@ def _volunteers(
     for it in free:
         words = it.text.split()
         short = " ".join(words[:10]) + (" ..." if len(words) > 10 else "")
-        lines += _wrap(f"[{it.id}] {short}", "  * ", "    ", options.width)
+        label = f"[{it.id}] {short}" if options.item_ids else short
+        lines += _wrap(label, "  * ", "    ", options.width)
     return tuple(lines)
