@@ -267,8 +267,8 @@ def _coerce(hint: Any, value: Any, source: str, where: str) -> Any:
         name = f"[{table}] {key}" if table else key
         return ConfigError(f"{source} {name}: expected {expected}, got {_show(value)}")
 
-    if dataclasses.is_dataclass(hint):
-        return _build(hint, value, source, where)  # type: ignore[type-var]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _build(hint, value, source, where)
     if origin is Literal:
         if value not in args:
             raise bad("one of " + ", ".join(f'"{a}"' for a in args))
@@ -371,7 +371,8 @@ def _is_loopback(host: str) -> bool:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "a table", list: "a list", str: "a string"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {dict: "a table", list: "a list", str: "a string"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _show(value: Any) -> str:

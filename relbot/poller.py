@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from relbot.core.threads import Membership
 from relbot.errors import MailboxError
 from relbot.imap import Backoff, ImapSource, MailSource, is_transient, reconnecting
 from relbot.ingest import Ingestor, IngestReport
@@ -78,7 +79,7 @@ def sync_folder(
             with store.transaction() as conn:
                 store.set_sync_state(conn, folder, state.uidvalidity, last_uid)
         return
-    members: list[tuple[int, str, object]] = []
+    members: list[tuple[int, str, Membership]] = []
     for done, (uid, header) in enumerate(source.fetch_headers(uids, batch_size), start=1):
         msgid, membership = ingestor.screen(header)
         if membership.member:
@@ -100,7 +101,7 @@ def sync_folder(
             ingestor.take(
                 RawMail(f"imap:{folder}:{uid}", raw),
                 msgid,
-                membership,  # type: ignore[arg-type]
+                membership,
                 on_commit=watermark(uid),
             )
     with store.transaction() as conn:

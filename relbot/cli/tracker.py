@@ -271,11 +271,12 @@ def check_config(env: Env) -> None:
     config = load_config(env.config_path)
     for table in dataclasses.fields(config):
         value = getattr(config, table.name)
-        if not dataclasses.is_dataclass(value):
+        if isinstance(value, type) or not dataclasses.is_dataclass(value):
             continue
-        click.echo(f"[{table.name}]")
-        for key, item_value in dataclasses.asdict(value).items():  # type: ignore[call-overload]
-            click.echo(f"  {key} = {json.dumps(item_value, default=str, ensure_ascii=False)}")
+        click.echo(f"[{'import' if table.name == 'import_hints' else table.name}]")
+        for key in dataclasses.fields(value):
+            shown = json.dumps(getattr(value, key.name), default=str, ensure_ascii=False)
+            click.echo(f"  {key.name} = {shown}")
     click.echo(f"{env.config_path}: OK")
 
 

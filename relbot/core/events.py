@@ -10,7 +10,7 @@ undo puts the target back.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -100,15 +100,12 @@ def undone_seqs(events: Sequence[Event]) -> frozenset[int]:
 
 def apply_event(state: Tracker, event: Event) -> Tracker:
     """Apply one event. Never raises on an event that does not fit the state."""
-    handler = _HANDLERS.get(event.kind)
-    if handler is None:
-        return state
-    if event.kind in _ITEM_KINDS:
+    item_handler = _ITEM_HANDLERS.get(event.kind)
+    if item_handler is not None:
         item = state.item(event.item or "")
-        if item is None:
-            return state
-        return _item_handler(event.kind)(state, item, event)
-    return handler(state, event)
+        return state if item is None else item_handler(state, item, event)
+    handler = _HANDLERS.get(event.kind)
+    return state if handler is None else handler(state, event)
 
 
 # -- tracker-wide events ----------------------------------------------------
@@ -317,7 +314,10 @@ def _remove(state: Tracker, item: Item, e: Event) -> Tracker:
     )
 
 
-_ITEM_HANDLERS = {
+ItemHandler = Callable[[Tracker, Item, Event], Tracker]
+Handler = Callable[[Tracker, Event], Tracker]
+
+_ITEM_HANDLERS: dict[Kind, ItemHandler] = {
     Kind.EDIT: _edit,
     Kind.MOVE: _move,
     Kind.CLAIM: _claim,
@@ -327,14 +327,7 @@ _ITEM_HANDLERS = {
     Kind.NOTE: _note,
     Kind.REMOVE: _remove,
 }
-_ITEM_KINDS = frozenset(_ITEM_HANDLERS)
-
-
-def _item_handler(kind: Kind) -> Any:
-    return _ITEM_HANDLERS[kind]
-
-
-_HANDLERS: dict[Kind, Any] = {
+_HANDLERS: dict[Kind, Handler] = {
     Kind.RELEASE: _release,
     Kind.INTRO: _intro,
     Kind.MILESTONES: _milestones,
@@ -342,7 +335,6 @@ _HANDLERS: dict[Kind, Any] = {
     Kind.ADD: _add,
     Kind.FOOTNOTE: _footnote,
     Kind.STATUS_MAIL: _status_mail,
-    **_ITEM_HANDLERS,
 }
 
 
