@@ -22,13 +22,16 @@ from relbot.core.model import Tracker
 from relbot.core.quotes import Block, BlockKind
 
 STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been
-    before being but by can could did do does doing done for from further had has
-    have having he her here hers him his how i if in into is it its itself just me
-    more most my no nor not now of off on once only or other our out over own same
-    she should so some such than that the their them then there these they this
-    those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours et al e g eg""".split()
+    re.findall(
+        r"\S+",
+        """a about above after again all also am an and any are as at be because been
+        before being but by can could did do does doing done for from further had has
+        have having he her here hers him his how i if in into is it its itself just me
+        more most my no nor not now of off on once only or other our out over own same
+        she should so some such than that the their them then there these they this
+        those through to too under until up very was we were what when where which
+        while who whom why will with would you your yours et al e g eg""",
+    )
 )
 _TOKEN = re.compile(r"[^\W_]+")
 _ITEM_ID = re.compile(r"(?<![\w/.-])\[?(T\d{1,5})\]?(?![\w/-])")
@@ -119,13 +122,13 @@ def build_index(tracker: Tracker) -> ItemIndex:
         if item_id is None:
             sections.append((key, pos))
             continue
-        it = tracker.item(item_id)
-        if it is None:
+        found = tracker.item(item_id)
+        if found is None:
             continue
-        body = " ".join((it.text, *it.tags, *it.owners, it.status_note))
+        body = " ".join((found.text, *found.tags, *found.owners, found.status_note))
         words.append(set(tokens(body)))
-        titles.append(set(tokens(_title(it.text))))
-        meta.append((it.id, it.section, pos))
+        titles.append(set(tokens(_title(found.text))))
+        meta.append((found.id, found.section, pos))
     count = max(len(words), 1)
     df: dict[str, int] = {}
     for ws in words:
@@ -238,8 +241,8 @@ def match_chunk(index: ItemIndex, text: str, anchor: int = -1) -> tuple[int, flo
     return pick[1], pick[0]
 
 
-def _chunks(lines: Iterable[str]) -> Iterable[list[str]]:
-    """Group quoted lines into one chunk per bullet; blank lines end a chunk."""
+def _chunks(index: ItemIndex, lines: Iterable[str]) -> Iterable[list[str]]:
+    """Group quoted lines into one chunk per bullet or heading; blank lines end one."""
     chunk: list[str] = []
     for line in lines:
         if not line.strip():
@@ -247,12 +250,18 @@ def _chunks(lines: Iterable[str]) -> Iterable[list[str]]:
                 yield chunk
                 chunk = []
             continue
-        if _BULLET.match(line) and chunk:
+        if chunk and (_BULLET.match(line) or _maybe_heading(line)):
             yield chunk
             chunk = []
         chunk.append(line)
     if chunk:
         yield chunk
+
+
+def _maybe_heading(line: str) -> bool:
+    """Cheap test before the real one: short, no bullet, ends like a heading."""
+    text = line.strip()
+    return len(text) <= 80 and (text.endswith(":") or text[:1] in "=*#" or text.endswith("="))
 
 
 @dataclass(slots=True)
@@ -264,7 +273,7 @@ class _RunState:
 
 
 def _read_quote(index: ItemIndex, lines: Sequence[str], state: _RunState, anchor: int) -> int:
-    for chunk in _chunks(lines):
+    for chunk in _chunks(index, lines):
         rest = list(chunk)
         heading = _heading(index, rest[0], anchor)
         if heading is not None:
@@ -307,11 +316,24 @@ def match_title(index: ItemIndex, text: str) -> tuple[str, float] | None:
         reverse=True,
     )
     if not scored or scored[0][0] < 0.6:
-        return None
+        return _match_rare_words(index, words)
     if len(scored) > 1 and scored[1][0] > scored[0][0] - 0.2:
         return None
     cover, i = scored[0]
     return index.entries[i].item_id, 0.5 + 0.3 * cover
+
+
+def _match_rare_words(index: ItemIndex, words: set[str]) -> tuple[str, float] | None:
+    """The one item sharing two or more words no other item uses ("tmem_destroy")."""
+    rare: dict[int, int] = {}
+    for w in words:
+        hits = index.postings.get(w, ())
+        if len(hits) == 1:
+            rare[hits[0][0]] = rare.get(hits[0][0], 0) + 1
+    found = [i for i, n in rare.items() if n >= 2]
+    if len(found) != 1:
+        return None
+    return index.entries[found[0]].item_id, 0.6
 
 
 def attribute_blocks(blocks: Sequence[Block], index: ItemIndex) -> tuple[Context | None, ...]:
@@ -328,7 +350,8 @@ def attribute_blocks(blocks: Sequence[Block], index: ItemIndex) -> tuple[Context
             out.append(None)
             continue
         in_run = False
-        text = "\n".join(block.lines)
+        # command lines name their own item; they say nothing of the block's
+        text = "\n".join(line for line in block.lines if not line.lstrip().startswith("#"))
         ids = _explicit_ids(index, text[:_TITLE_SCAN_CHARS])
         if ids:
             entry = index.entries[index.by_id[ids[0]]]

@@ -1,0 +1,282 @@
+"""From one list reply to decided actions, and from an action to tracker events.
+
+``understand_reply`` runs the stages in order: quoted and new text
+(``quotes``), the item each block answers (``context``), explicit commands
+(``commands``), plain words (``actions``) and who may do what (``policy``).
+It reads the status mail the reply answers (``replied_state``) for context
+and decides against the current tracker, so an item closed since then is
+noticed. ``action_events`` turns an applied (or RM-accepted) action into the
+events the store records. Nothing here raises on what a person wrote.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from relbot.core.actions import REVIEW_KINDS, Action, ActionKind, Reading, infer_actions
+from relbot.core.commands import read_commands
+from relbot.core.context import Context, attribute_blocks, build_index
+from relbot.core.events import Event, Kind, apply_event
+from relbot.core.message import Message
+from relbot.core.model import Milestone, Status, Tracker
+from relbot.core.policy import Decision, Policy, Sender, decide
+from relbot.core.quotes import BlockKind, split_body
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyRules:
+    """Everything from config that reading a reply depends on."""
+
+    prefix: str = "#relbot"
+    threshold: float = 0.8
+    tracker_prefixes: tuple[str, ...] = ()
+    #: "Name <addr>" of each release manager
+    release_managers: tuple[str, ...] = ()
+    #: person -> the addresses they write from
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
+    freeze_milestone: str = "Feature Freeze"
+    #: the release timeline; empty: the tracker's own
+    milestones: tuple[Milestone, ...] = ()
+    #: where candidate bugs and unplaced new items go until the RM moves them
+    triage_section: str = "known bugs"
+
+    @property
+    def policy(self) -> Policy:
+        return Policy(
+            release_managers=self.release_managers,
+            aliases=self.aliases,
+            threshold=self.threshold,
+            freeze_milestone=self.freeze_milestone,
+            milestones=self.milestones,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DecidedAction:
+    action: Action
+    decision: Decision
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyResult:
+    message_id: str
+    sender: str
+    actions: tuple[DecidedAction, ...] = ()
+    notes: tuple[str, ...] = ()
+    #: item id -> its text, for showing what an action is about
+    item_texts: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "from": self.sender,
+            "actions": [
+                {
+                    "item": d.action.item,
+                    "item_text": self.item_texts.get(d.action.item) if d.action.item else None,
+                    "action": d.action.kind.value,
+                    "value": _plain(d.action.value),
+                    "who": d.action.who,
+                    "evidence": d.action.evidence,
+                    "confidence": round(d.action.confidence, 3),
+                    "decision": d.decision.value,
+                }
+                for d in self.actions
+            ],
+            "notes": list(self.notes),
+        }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def sender_of(message: Message) -> Sender:
+    name = " ".join(message.from_name.split())
+    addr = message.from_addr.strip()
+    if not name and addr:
+        name = addr.split("@", 1)[0].replace(".", " ").title()
+    return Sender(name, addr)
+
+
+def understand_reply(
+    message: Message,
+    *,
+    tracker: Tracker,
+    replied_state: Tracker | None,
+    rules: ReplyRules,
+    today: dt.date,
+) -> ReplyResult:
+    """The actions a reply proposes, each decided by the policy. Never raises."""
+    sender = sender_of(message)
+    shown = replied_state or tracker
+    who = sender.name or sender.addr or "unknown"
+    notes: list[str] = []
+    proposed: list[Action] = []
+    blocks = split_body(message.text)
+    index = build_index(shown)
+    contexts = attribute_blocks(blocks, index)
+    reading = Reading(
+        sender=who,
+        tracker=tracker,
+        index=index,
+        tracker_prefixes=rules.tracker_prefixes,
+        thread_ids=frozenset(message.thread_ids) | {message.message_id},
+    )
+    for block, ctx in zip(blocks, contexts, strict=True):
+        if block.kind is not BlockKind.TEXT or ctx is None:
+            continue
+        try:
+            proposed += _read_block(block.lines, block.line_no, ctx, reading, rules, notes)
+        except Exception as exc:  # a bug must not lose the rest of the mail
+            notes.append(
+                f"line {block.line_no}: could not read this block ({exc.__class__.__name__})"
+            )
+    decided = _decide_all(proposed, sender, tracker, rules, today, notes)
+    texts = {
+        it.id: it.text
+        for state in (shown, tracker)
+        for it in state.items
+        if any(d.action.item == it.id for d in decided)
+    }
+    from_ = email.utils.formataddr((sender.name, sender.addr)) if sender.addr else sender.name
+    return ReplyResult(message.message_id, from_, tuple(decided), tuple(notes), texts)
+
+
+def _read_block(
+    lines: Sequence[str],
+    first_line: int,
+    ctx: Context,
+    reading: Reading,
+    rules: ReplyRules,
+    notes: list[str],
+) -> list[Action]:
+    found = read_commands(
+        lines,
+        first_line,
+        ctx,
+        prefix=rules.prefix,
+        sender=reading.sender,
+        tracker=reading.tracker,
+        tracker_prefixes=rules.tracker_prefixes,
+    )
+    notes += found.notes
+    # command lines are blanked, not removed, so line numbers stay true
+    plain = ["" if first_line + i in found.lines else line for i, line in enumerate(lines)]
+    inferred = infer_actions(plain, first_line, ctx, reading) if any(plain) else ()
+    if found.actions:
+        # an explicit command says what the block means; words beside it only explain
+        commanded = {(a.kind, a.item) for a in found.actions}
+        inferred = tuple(a for a in inferred if (a.kind, a.item) not in commanded)
+    return [*found.actions, *inferred]
+
+
+def _decide_all(
+    proposed: Sequence[Action],
+    sender: Sender,
+    tracker: Tracker,
+    rules: ReplyRules,
+    today: dt.date,
+    notes: list[str],
+) -> list[DecidedAction]:
+    """Decide in order, each against the tracker as the ones before left it."""
+    state = tracker
+    out: list[DecidedAction] = []
+    policy = rules.policy
+    at = dt.datetime.combine(today, dt.time())
+    for action in proposed:
+        if action.item and tracker.item(action.item) is None:
+            notes.append(
+                f"line {action.line_no}: {action.kind.value} for {action.item}, which is no longer in the tracker"
+            )
+        decision, reason = decide(action, sender=sender, tracker=state, policy=policy, today=today)
+        out.append(DecidedAction(action, decision, reason))
+        if decision is Decision.APPLY:
+            for event in action_events(
+                action,
+                state,
+                actor=sender.name,
+                source="",
+                at=at,
+                triage_section=rules.triage_section,
+            ):
+                state = apply_event(state, event)
+    return out
+
+
+def action_events(
+    action: Action,
+    tracker: Tracker,
+    *,
+    actor: str,
+    source: str,
+    at: dt.datetime,
+    triage_section: str = "known bugs",
+) -> tuple[Event, ...]:
+    """The events that carry out an action; review commands are the caller's."""
+    if action.kind in REVIEW_KINDS:
+        return ()
+    value = action.value
+
+    def ev(kind: Kind, item: str | None = action.item, **data: Any) -> Event:
+        return Event(kind=kind, at=at, actor=actor, source=source, item=item, data=data)
+
+    def pick(*keys: str) -> dict[str, Any]:
+        return {k: _plain(value[k]) for k in keys if value.get(k)}
+
+    item = tracker.item(action.item) if action.item else None
+    match action.kind:
+        case ActionKind.CLAIM if item is not None:
+            events = [ev(Kind.CLAIM, owner=str(value.get("owner") or actor))]
+            if item.status is Status.OPEN:
+                events.append(ev(Kind.STATUS, status=Status.IN_PROGRESS.value))
+            return tuple(events)
+        case ActionKind.UNCLAIM if item is not None:
+            return (ev(Kind.UNCLAIM, owner=str(value.get("owner") or actor)),)
+        case ActionKind.STATUS | ActionKind.CORRECTION if item is not None:
+            return (ev(Kind.STATUS, **pick("status", "version", "release", "note")),)
+        case ActionKind.LINK if item is not None:
+            return (ev(Kind.LINK, **pick("url", "message_id", "tracker_id", "title")),)
+        case ActionKind.NOTE if item is not None:
+            return (ev(Kind.NOTE, text=str(value.get("text", ""))),)
+        case ActionKind.ADD:
+            data = pick("text", "owners", "tags", "links", "status")
+            parent = str(value.get("parent") or "")
+            section = str(value.get("section") or triage_section)
+            return (
+                ev(
+                    Kind.ADD,
+                    None,
+                    id=tracker.new_item_id(),
+                    section=section,
+                    parent=parent if tracker.item(parent) else None,
+                    **data,
+                ),
+            )
+        case ActionKind.CANDIDATE_BUG:
+            link = pick("url", "message_id", "tracker_id")
+            parent = str(value.get("parent") or "")
+            return (
+                ev(
+                    Kind.ADD,
+                    None,
+                    id=tracker.new_item_id(),
+                    section=str(value.get("section") or triage_section),
+                    parent=parent if tracker.item(parent) else None,
+                    text=str(value.get("title") or link.get("url") or ""),
+                    tags=["BUG"],
+                    links=[link] if link else [],
+                ),
+            )
+    return ()
