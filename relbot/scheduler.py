@@ -1,0 +1,319 @@
+"""When things run: the weekly send, the preview before it, and the poll.
+
+APScheduler 3.11 with its SQLAlchemy job store in relbot's own database, so
+a restart knows what was due while it was down. The send time is a
+``CronTrigger`` built from weekday *names* (``from_crontab`` counts Monday as
+0, so a crontab ``1`` would fire on Tuesday), with ``coalesce=True`` and a
+misfire grace from ``[schedule] misfire_grace_hours``: a week missed while
+relbot was down is sent once on restart within the grace, never twice
+(APScheduler's default grace of one second would silently skip it).
+
+Jobs are ``"module:function"`` references (the job store keeps only those);
+they reach the running ``Runner`` through ``active_runner()``, which also
+holds the clock, so tests can run the jobs against a clock of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from relbot.config import ScheduleConfig, parse_send_time
+from relbot.core.compose import week_key
+from relbot.errors import RelbotError
+from relbot.outbox import Outbox, State
+from relbot.service import Service
+
+if TYPE_CHECKING:
+    from relbot.weekly import SendResult
+
+log = logging.getLogger("relbot.scheduler")
+
+SEND_JOB = "weekly-send"
+PREVIEW_JOB = "weekly-preview"
+POLL_JOB = "poll"
+_WEEK_MINUTES = 7 * 24 * 60
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# -- the send slots ------------------------------------------------------------
+
+
+def send_trigger(schedule: ScheduleConfig) -> CronTrigger:
+    """``send = "mon 12:00"`` in ``timezone``, as a cron trigger on weekday names."""
+    day, hour, minute = parse_send_time(schedule.send)
+    return CronTrigger(
+        day_of_week=day, hour=hour, minute=minute, timezone=ZoneInfo(schedule.timezone)
+    )
+
+
+def preview_trigger(schedule: ScheduleConfig) -> CronTrigger:
+    """``preview_hours`` before the send time, on the local wall clock."""
+    day, hour, minute = parse_send_time(schedule.send)
+    at = _DAYS.index(day) * 1440 + hour * 60 + minute - round(schedule.preview_hours * 60)
+    at %= _WEEK_MINUTES
+    return CronTrigger(
+        day_of_week=_DAYS[at // 1440],
+        hour=at % 1440 // 60,
+        minute=at % 60,
+        timezone=ZoneInfo(schedule.timezone),
+    )
+
+
+def latest_slot(now: dt.datetime, schedule: ScheduleConfig) -> dt.datetime:
+    """The last send time at or before ``now`` (local time zone)."""
+    trigger = send_trigger(schedule)
+    found = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
+    last = found
+    while found is not None and found <= now:
+        last = found
+        found = trigger.get_next_fire_time(found, found + dt.timedelta(seconds=1))
+    assert last is not None and last <= now, "a weekly trigger fires within 8 days"
+    return last  # type: ignore[no-any-return]
+
+
+def next_slot(now: dt.datetime, schedule: ScheduleConfig) -> dt.datetime:
+    """The first send time after ``now``."""
+    found = send_trigger(schedule).get_next_fire_time(None, now + dt.timedelta(seconds=1))
+    assert found is not None
+    return found  # type: ignore[no-any-return]
+
+
+def week_of(slot: dt.datetime, schedule: ScheduleConfig) -> str:
+    """The outbox key of a slot: its ISO week in the configured time zone."""
+    return week_key(slot.astimezone(ZoneInfo(schedule.timezone)).date())
+
+
+def describe_time(moment: dt.datetime, schedule: ScheduleConfig) -> str:
+    """``Mon 30 Nov 2026 12:00 GMT``."""
+    return moment.astimezone(ZoneInfo(schedule.timezone)).strftime("%a %d %b %Y %H:%M %Z")
+
+
+# -- the running scheduler -------------------------------------------------------
+
+_active: Runner | None = None
+_active_lock = threading.Lock()
+
+
+def active_runner() -> Runner:
+    with _active_lock:
+        if _active is None:
+            raise RuntimeError("no relbot scheduler is running in this process")
+        return _active
+
+
+class Runner:
+    """The scheduler of one relbot process, with its jobs and its clock."""
+
+    def __init__(self, service: Service, *, clock: Clock = utc_now) -> None:
+        self.service = service
+        self.clock = clock
+        schedule = service.config.schedule
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=service.store.engine)},
+            # one worker: the poll and the send never run at the same time here
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": max(1, round(schedule.misfire_grace_hours * 3600)),
+            },
+            timezone=ZoneInfo(schedule.timezone),
+        )
+
+    def add_jobs(self) -> None:
+        """Put the jobs in the store, replacing what an earlier run stored.
+
+        A job whose trigger is unchanged keeps its stored next run time: that
+        is how a send missed while relbot was down still runs on restart
+        (``add_job`` alone would compute the next run from now and lose it).
+        """
+        schedule = self.service.config.schedule
+        grace = max(1, round(schedule.misfire_grace_hours * 3600))
+        self._add(
+            "relbot.scheduler:send_job",
+            send_trigger(schedule),
+            SEND_JOB,
+            grace,
+            name="send the weekly status mail",
+        )
+        if schedule.review == "auto":
+            if self.scheduler.get_job(PREVIEW_JOB) is not None:
+                self.scheduler.remove_job(PREVIEW_JOB)
+        else:
+            self._add(
+                "relbot.scheduler:preview_job",
+                preview_trigger(schedule),
+                PREVIEW_JOB,
+                grace,
+                name="mail the draft to the release managers",
+            )
+        interval = max(1.0, schedule.poll_interval)
+        self.scheduler.add_job(
+            "relbot.scheduler:poll_job",
+            IntervalTrigger(seconds=interval),
+            id=POLL_JOB,
+            name="read new mail",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=max(1, round(interval)),
+        )
+
+    def _add(self, func: str, trigger: CronTrigger, job_id: str, grace: int, *, name: str) -> None:
+        kept: dict[str, Any] = {}
+        old = self.scheduler.get_job(job_id)
+        same = old is not None and str(old.trigger) == str(trigger)
+        if same and str(old.trigger.timezone) == str(trigger.timezone) and old.next_run_time:
+            kept["next_run_time"] = old.next_run_time
+        self.scheduler.add_job(
+            func,
+            trigger,
+            id=job_id,
+            name=name,
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=grace,
+            max_instances=1,
+            **kept,
+        )
+
+    def start(self, *, paused: bool = False) -> None:
+        """Start the scheduler: jobs stored, then (unless ``paused``) due ones run."""
+        global _active
+        with _active_lock:
+            if _active is not None and _active is not self:
+                raise RuntimeError("a relbot scheduler is already running in this process")
+            _active = self
+        try:
+            # paused first: the stored jobs must be read before anything runs
+            self.scheduler.start(paused=True)
+            self.add_jobs()
+            if not paused:
+                self.scheduler.resume()
+        except BaseException:
+            self.shutdown(wait=False)
+            raise
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Let a running job finish (with ``wait``), then stop."""
+        try:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=wait)
+        finally:
+            self._forget()
+
+    def next_send_time(self) -> dt.datetime | None:
+        job = self.scheduler.get_job(SEND_JOB)
+        return job.next_run_time if job is not None else None
+
+    def serve(self, stop: threading.Event | None = None) -> None:
+        """Run until SIGTERM or SIGINT (or ``stop`` is set), then shut down cleanly."""
+        stop = stop or threading.Event()
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("%s: stopping after the running job", signal.Signals(signum).name)
+            stop.set()
+
+        previous: dict[signal.Signals, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, on_signal)
+        try:
+            self.start()
+            when = self.next_send_time()
+            log.info(
+                "running; next send %s",
+                describe_time(when, self.service.config.schedule) if when else "not scheduled",
+            )
+            while not stop.wait(1.0):
+                pass
+        finally:
+            self.shutdown(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            log.info("stopped")
+
+    def _forget(self) -> None:
+        global _active
+        with _active_lock:
+            if _active is self:
+                _active = None
+
+
+# -- the jobs --------------------------------------------------------------------
+
+
+def send_job() -> None:
+    from relbot.weekly import send_weekly
+
+    runner = active_runner()
+    result = send_weekly(runner.service, runner.clock())
+    log.info("weekly send: %s", result.detail)
+
+
+def preview_job() -> None:
+    from relbot.weekly import preview_weekly
+
+    runner = active_runner()
+    result = preview_weekly(runner.service, runner.clock())
+    log.info("preview: %s", result.detail)
+
+
+def poll_job() -> None:
+    """Read new mail, then catch up on a preview or send that is due."""
+    runner = active_runner()
+    poll_mail(runner.service)
+    for result in tick(runner.service, runner.clock()):
+        log.info("%s", result.detail)
+
+
+# -- the regular tick ---------------------------------------------------
+
+
+def tick(service: Service, now: dt.datetime) -> list[SendResult]:
+    """What the poll job does after reading mail: a due preview, a due or retried send."""
+    from relbot.weekly import Outcome, preview_weekly, send_weekly
+
+    results: list[SendResult] = []
+    schedule = service.config.schedule
+    if schedule.review != "auto":
+        preview = preview_weekly(service, now)
+        if preview.outcome not in (Outcome.NOT_DUE, Outcome.PREVIEWED):
+            results.append(preview)
+    slot = latest_slot(now, schedule)
+    row = Outbox(service.store).get(week_of(slot, schedule))
+    within = now - slot <= dt.timedelta(hours=schedule.misfire_grace_hours)
+    retry = row is not None and row.state in (State.DRAFT, State.APPROVED, State.SENDING)
+    if (row is None and within) or retry:
+        result = send_weekly(service, now)
+        if result.outcome is not Outcome.AWAITING_APPROVAL:
+            results.append(result)
+    return results
+
+
+def poll_mail(service: Service) -> None:
+    """Read new mail into the store; a failure is logged, the schedule goes on."""
+    try:
+        report = service.poll_once()
+    except RelbotError as exc:
+        log.warning("reading mail failed: %s", exc)
+        return
+    log.info("mail: %s", report.summary())

@@ -1,0 +1,510 @@
+"""The weekly post: render, review, and send each week's mail exactly once.
+
+The protocol, in order:
+
+1. Only the holder of the ``weekly-send`` lease sends, so two relbot
+   processes on one database never both do.
+2. The week's outbox row (week key, Message-ID, the whole message) is
+   committed before anything talks to SMTP, and the row is moved to
+   ``sending`` (committed) just before the hand-over.
+3. Accepted: the row becomes ``sent`` and the mail is recorded as a
+   STATUS_MAIL event (replies to it are recognised; its Message-ID joins the
+   thread set) and as an outgoing message, in one transaction.
+4. A row found in ``sending`` means a crash during the hand-over: the watched
+   folder is searched for its Message-ID first, and the mail is sent again
+   only when it is not there.
+5. 4xx (after the transport's own retries): back to draft, tried again at
+   the next tick. 5xx: ``failed``, logged, and the release managers told.
+
+Review: ``auto`` sends on time; ``preview`` mails the draft to the release
+managers ``preview_hours`` ahead and sends on time unless held; ``approve``
+sends only an approved mail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from relbot.config import Config
+from relbot.core.compose import (
+    MailSettings,
+    addr_specs,
+    blocker_owner_addresses,
+    compose_notice,
+    compose_preview,
+    compose_status,
+    draft_text,
+    message_bytes,
+    parse_message,
+    status_message_id,
+    subject_line,
+)
+from relbot.core.events import Event, Kind
+from relbot.errors import DeliveryError, RelbotError
+from relbot.outbox import Outbox, OutboxRow, State, reached_list
+from relbot.scheduler import describe_time, latest_slot, next_slot, week_of
+from relbot.service import Service, person_name
+from relbot.statusmail import render_week
+from relbot.transport import FileTransport
+
+log = logging.getLogger("relbot.weekly")
+
+LEASE = "weekly-send"
+#: longer than any send with the transport's retries; a crashed holder's
+#: lease runs out after this
+LEASE_TTL = dt.timedelta(minutes=15)
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    #: after a crash: the mail was already on the list, so it was not resent
+    FOUND_ON_LIST = "found on the list"
+    ALREADY_SENT = "already sent"
+    PREVIEWED = "previewed"
+    NOT_DUE = "not due"
+    MISSED = "missed"
+    HELD = "held"
+    AWAITING_APPROVAL = "awaiting approval"
+    RETRY_LATER = "retry later"
+    FAILED = "failed"
+    BUSY = "busy"
+    DRY_RUN = "dry run"
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    outcome: Outcome
+    week: str
+    message_id: str = ""
+    #: one line for the log and the command line
+    detail: str = ""
+    #: where the file transport wrote the mail
+    path: Path | None = None
+
+
+def mail_settings(config: Config) -> MailSettings:
+    m = config.mail
+    return MailSettings(
+        from_addr=m.from_addr,
+        to=m.to,
+        domain=m.message_id_domain,
+        cc=m.cc,
+        reply_to=m.reply_to,
+        subject=m.subject,
+        threading=m.threading,
+    )
+
+
+def build_week_mail(service: Service, now: dt.datetime, slot: dt.datetime) -> EmailMessage:
+    """The status mail for ``slot``'s week, rendered from the tracker as of ``now``."""
+    config = service.config
+    zone = ZoneInfo(config.schedule.timezone)
+    week = week_of(slot, config.schedule)
+    tracker = service.tracker()
+    release = tracker.release or config.release.name
+    settings = mail_settings(config)
+    text = render_week(service, today=now.astimezone(zone).date(), now=now)
+    subject = subject_line(
+        config.mail.subject,
+        {
+            "release": release,
+            "next_release": tracker.next_release or config.release.next_release,
+            "date": slot.astimezone(zone).date().isoformat(),
+            "week": week,
+        },
+    )
+    message_id = status_message_id(release, week, settings)
+    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
+    earlier = sorted(tracker.status_mails, key=lambda m: m.date or floor)
+    previous = [m.message_id for m in earlier if m.message_id != message_id]
+    extra_cc: tuple[str, ...] = ()
+    if config.mail.cc_blocker_owners:
+        extra_cc = blocker_owner_addresses(tracker, config.people.aliases)
+    return compose_status(
+        text,
+        settings=settings,
+        subject=subject,
+        date=now,
+        message_id=message_id,
+        previous_ids=previous,
+        extra_cc=extra_cc,
+        week=week,
+    )
+
+
+# -- sending --------------------------------------------------------------------
+
+
+def send_weekly(
+    service: Service, now: dt.datetime, *, force: bool = False, dry_run: bool = False
+) -> SendResult:
+    """Send this week's mail if it is due and has not gone out.
+
+    "This week" is the latest send slot at or before ``now``. Without
+    ``force`` a slot more than ``misfire_grace_hours`` ago is not sent late
+    and a failed mail is not retried; ``force`` (``relbot send --now``) does
+    both. Held mail and, with ``review = "approve"``, unapproved mail never go.
+    ``dry_run`` writes the mail to ``<outbox_dir>/dry-run/`` and records nothing.
+    """
+    schedule = service.config.schedule
+    slot = latest_slot(now, schedule)
+    week = week_of(slot, schedule)
+    if dry_run:
+        return _dry_run(service, now, slot, week)
+    holder = _holder()
+    if not service.store.acquire_lease(LEASE, holder, now=now, ttl=LEASE_TTL):
+        return SendResult(Outcome.BUSY, week, detail=f"{week}: another relbot process is sending")
+    try:
+        return _send_locked(service, now, slot, week, force=force)
+    finally:
+        service.store.release_lease(LEASE, holder)
+
+
+def _send_locked(
+    service: Service, now: dt.datetime, slot: dt.datetime, week: str, *, force: bool
+) -> SendResult:
+    config = service.config
+    outbox = Outbox(service.store)
+    for stale in outbox.rows():
+        if stale.state is State.SENDING and stale.week != week:
+            _recover(service, stale, now, resend_allowed=False)
+    row = outbox.get(week)
+    if row is not None and row.state is State.SENDING:
+        recovered = _recover(service, row, now, resend_allowed=True)
+        if recovered is not None:
+            return recovered
+        return _deliver(service, row, now, back_to=_ready_state(config))
+    if row is not None and row.state is State.SENT:
+        when = describe_time(row.sent_at, config.schedule) if row.sent_at else "earlier"
+        return _result(Outcome.ALREADY_SENT, row, f"{week}: already sent {when}")
+    late = now - slot
+    grace = dt.timedelta(hours=config.schedule.misfire_grace_hours)
+    if row is None:
+        if late > grace and not force:
+            return _missed(week, slot, late, config)
+        msg = build_week_mail(service, now, slot)
+        row = outbox.create(
+            week=week,
+            message_id=str(msg["Message-ID"]).strip("<>"),
+            subject=str(msg["Subject"]),
+            raw=message_bytes(msg),
+            state=State.DRAFT,
+            now=now,
+            send_at=slot,
+        )
+    if row.state is State.HELD:
+        return _result(Outcome.HELD, row, f"{week}: held; `relbot approve {week}` releases it")
+    if row.state is State.FAILED and not force:
+        return _result(
+            Outcome.FAILED, row, f"{week}: failed ({row.error}); `relbot send --now` retries"
+        )
+    if row.state is State.DRAFT:
+        if config.schedule.review == "approve":
+            if not row.preview_sent:
+                _send_preview(service, row, now, slot)
+            return _result(
+                Outcome.AWAITING_APPROVAL,
+                row,
+                f"{week}: waiting for a release manager: `relbot approve {week}`",
+            )
+        if late > grace and not force:
+            return _missed(week, slot, late, config)
+        row = _refresh_draft(service, outbox, row, now, slot)
+    if not outbox.start_sending(week, row.state):
+        current = outbox.get(week)
+        state = current.state.value if current else "gone"
+        return _result(Outcome.BUSY, row, f"{week}: changed while sending began (now {state})")
+    back = State.DRAFT if row.state is State.DRAFT else State.APPROVED
+    return _deliver(service, row, now, back_to=back)
+
+
+def _ready_state(config: Config) -> State:
+    return State.APPROVED if config.schedule.review == "approve" else State.DRAFT
+
+
+def _refresh_draft(
+    service: Service, outbox: Outbox, row: OutboxRow, now: dt.datetime, slot: dt.datetime
+) -> OutboxRow:
+    """Render a draft again just before it goes: the mail shows the latest state."""
+    msg = build_week_mail(service, now, slot)
+    if str(msg["Message-ID"]).strip("<>") != row.message_id:
+        # the release name changed since the draft: keep the id the row has
+        del msg["Message-ID"]
+        msg["Message-ID"] = f"<{row.message_id}>"
+    outbox.update_draft(row.week, raw=message_bytes(msg), subject=str(msg["Subject"]))
+    return outbox.get(row.week) or row
+
+
+def _deliver(service: Service, row: OutboxRow, now: dt.datetime, *, back_to: State) -> SendResult:
+    """Hand a row that is ``sending`` (committed) to the transport, then record the answer."""
+    outbox = Outbox(service.store)
+    msg = parse_message(row.raw)
+    settings = mail_settings(service.config)
+    recipients = addr_specs([*msg.get_all("To", []), *msg.get_all("Cc", [])])
+    sender = addr_specs([settings.from_addr])
+    transport = service.transport
+    try:
+        transport.send(msg, envelope_from=sender[0] if sender else "", recipients=recipients)
+    except DeliveryError as exc:
+        if exc.permanent:
+            outbox.move(
+                row.week, State.FAILED, only_from=frozenset({State.SENDING}), error=str(exc)
+            )
+            log.error("%s: the status mail was refused and stays in the outbox: %s", row.week, exc)
+            _tell_managers(service, row, str(exc), now)
+            return _result(Outcome.FAILED, row, f"{row.week}: refused: {exc}")
+        outbox.move(row.week, back_to, only_from=frozenset({State.SENDING}), error=str(exc))
+        log.warning("%s: not sent this time, will retry: %s", row.week, exc)
+        return _result(Outcome.RETRY_LATER, row, f"{row.week}: not sent yet: {exc}")
+    record_sent(service, row, now)
+    path = transport.last_path if isinstance(transport, FileTransport) else None
+    where = f" (written to {path})" if path else ""
+    log.info("%s: sent <%s> to %s%s", row.week, row.message_id, ", ".join(recipients), where)
+    return _result(
+        Outcome.SENT, row, f"{row.week}: sent <{row.message_id}> to {', '.join(recipients)}", path
+    )
+
+
+def record_sent(service: Service, row: OutboxRow, now: dt.datetime) -> None:
+    """Mark the row sent and make the mail a status mail of the tracker, together."""
+    msg = parse_message(row.raw)
+    date = msg["Date"].datetime if msg["Date"] is not None else now
+    store = service.store
+    with store.transaction() as conn:
+        Outbox(store).move(
+            row.week, State.SENT, only_from=frozenset({State.SENDING}), conn=conn, sent_at=now
+        )
+        if store.tracker(conn).status_mail(row.message_id) is None:
+            count = len(store.events(conn))
+            event = Event(
+                Kind.STATUS_MAIL,
+                at=now,
+                actor=person_name(service.config.mail.from_addr),
+                source=row.message_id,
+                data={
+                    "message_id": row.message_id,
+                    "subject": str(msg["Subject"] or ""),
+                    "date": date.isoformat(),
+                    "event_count": count + 1,
+                    "week": row.week,
+                },
+            )
+            store.append_events(conn, [event])
+        store.record_message(
+            conn,
+            message_id=row.message_id,
+            raw=row.raw,
+            state="outgoing",
+            at=now,
+            origin=f"outbox:{row.week}",
+            subject=str(msg["Subject"] or ""),
+            from_addr=",".join(addr_specs([service.config.mail.from_addr])),
+        )
+
+
+# -- after a crash ------------------------------------------------------------------
+
+
+def _recover(
+    service: Service, row: OutboxRow, now: dt.datetime, *, resend_allowed: bool
+) -> SendResult | None:
+    """A row left in ``sending``: sent if the list has it; None when it may be resent."""
+    try:
+        found = reached_list(service, row.message_id)
+    except RelbotError as exc:
+        log.warning("%s: cannot check the list for <%s>: %s", row.week, row.message_id, exc)
+        return _result(
+            Outcome.RETRY_LATER,
+            row,
+            f"{row.week}: a send was interrupted and the list cannot be checked ({exc}); "
+            "not sending again until it can",
+        )
+    if found:
+        log.info("%s: <%s> is already on the list; not sending it again", row.week, row.message_id)
+        record_sent(service, row, now)
+        return _result(Outcome.FOUND_ON_LIST, row, f"{row.week}: already on the list, not resent")
+    if not resend_allowed:
+        note = "interrupted while sending and not found on the list"
+        Outbox(service.store).move(
+            row.week, State.FAILED, only_from=frozenset({State.SENDING}), error=note
+        )
+        log.warning("%s: %s; left as failed", row.week, note)
+        return _result(Outcome.FAILED, row, f"{row.week}: {note}")
+    log.warning(
+        "%s: a send was interrupted and <%s> is not on the list; sending it again",
+        row.week,
+        row.message_id,
+    )
+    return None
+
+
+# -- review ------------------------------------------------------------------------
+
+
+def preview_weekly(service: Service, now: dt.datetime) -> SendResult:
+    """Mail the next week's draft to the release managers once it is ``preview_hours`` away."""
+    schedule = service.config.schedule
+    slot = next_slot(now, schedule)
+    week = week_of(slot, schedule)
+    if schedule.review == "auto":
+        return SendResult(Outcome.NOT_DUE, week, detail='review = "auto": no preview')
+    opens = slot - dt.timedelta(hours=schedule.preview_hours)
+    if now < opens:
+        return SendResult(
+            Outcome.NOT_DUE, week, detail=f"{week}: preview at {describe_time(opens, schedule)}"
+        )
+    holder = _holder()
+    if not service.store.acquire_lease(LEASE, holder, now=now, ttl=LEASE_TTL):
+        return SendResult(Outcome.BUSY, week, detail=f"{week}: another relbot process is sending")
+    try:
+        row = draft_for(service, now, slot)
+        if row.preview_sent:
+            return _result(Outcome.PREVIEWED, row, f"{week}: preview already sent")
+        if row.state not in (State.DRAFT, State.HELD, State.APPROVED):
+            return _result(Outcome.NOT_DUE, row, f"{week}: {row.state.value}, no preview needed")
+        return _send_preview(service, row, now, slot)
+    finally:
+        service.store.release_lease(LEASE, holder)
+
+
+def draft_for(service: Service, now: dt.datetime, slot: dt.datetime) -> OutboxRow:
+    """The outbox row for ``slot``'s week; a fresh draft is rendered again."""
+    outbox = Outbox(service.store)
+    week = week_of(slot, service.config.schedule)
+    row = outbox.get(week)
+    if row is None:
+        msg = build_week_mail(service, now, slot)
+        return outbox.create(
+            week=week,
+            message_id=str(msg["Message-ID"]).strip("<>"),
+            subject=str(msg["Subject"]),
+            raw=message_bytes(msg),
+            state=State.DRAFT,
+            now=now,
+            send_at=slot,
+        )
+    if row.state is State.DRAFT:
+        return _refresh_draft(service, outbox, row, now, slot)
+    return row
+
+
+def _send_preview(
+    service: Service, row: OutboxRow, now: dt.datetime, slot: dt.datetime
+) -> SendResult:
+    config = service.config
+    managers = config.people.release_managers
+    outbox = Outbox(service.store)
+    if not managers:
+        log.warning("%s: no [people] release_managers to preview the mail to", row.week)
+        outbox.mark_previewed(row.week)
+        return _result(Outcome.PREVIEWED, row, f"{row.week}: nobody to preview to")
+    review: Literal["preview", "approve"] = (
+        "approve" if config.schedule.review == "approve" else "preview"
+    )
+    preview = compose_preview(
+        parse_message(row.raw),
+        previous_text=previous_text(service, row.week),
+        settings=mail_settings(config),
+        to=managers,
+        date=now,
+        send_at=describe_time(slot, config.schedule),
+        review=review,
+        week=row.week,
+    )
+    sender = addr_specs([config.mail.from_addr])
+    try:
+        service.transport.send(
+            preview, envelope_from=sender[0] if sender else "", recipients=addr_specs(managers)
+        )
+    except DeliveryError as exc:
+        log.warning("%s: the preview could not be sent: %s", row.week, exc)
+        return _result(Outcome.RETRY_LATER, row, f"{row.week}: preview not sent: {exc}")
+    outbox.mark_previewed(row.week)
+    return _result(Outcome.PREVIEWED, row, f"{row.week}: preview sent to {', '.join(managers)}")
+
+
+def previous_text(service: Service, week: str) -> str:
+    """The body of the last mail before ``week``: ours, or the imported one."""
+    last = Outbox(service.store).last_sent(before_week=week)
+    if last is not None:
+        return draft_text(parse_message(last.raw))
+    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
+    mails = sorted(service.tracker().status_mails, key=lambda m: m.date or floor)
+    for mail in reversed(mails):
+        raw = service.store.message_raw(mail.message_id)
+        if raw:
+            return draft_text(parse_message(raw))
+    return ""
+
+
+def _tell_managers(service: Service, row: OutboxRow, error: str, now: dt.datetime) -> None:
+    config = service.config
+    managers = config.people.release_managers
+    if not managers:
+        return
+    text = (
+        f"The status mail for {row.week} (<{row.message_id}>) was refused:\n\n"
+        f"  {error}\n\n"
+        "It stays in relbot's outbox. Fix the cause, then run `relbot send --now`.\n"
+    )
+    notice = compose_notice(
+        settings=mail_settings(config),
+        to=managers,
+        date=now,
+        subject=f"[relbot] the {row.week} status mail was not sent",
+        text=text,
+    )
+    sender = addr_specs([config.mail.from_addr])
+    try:
+        service.transport.send(
+            notice, envelope_from=sender[0] if sender else "", recipients=addr_specs(managers)
+        )
+    except DeliveryError as exc:
+        log.error("%s: could not tell the release managers either: %s", row.week, exc)
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _dry_run(service: Service, now: dt.datetime, slot: dt.datetime, week: str) -> SendResult:
+    config = service.config
+    msg = build_week_mail(service, now, slot)
+    transport = FileTransport(config.path(config.smtp.outbox_dir) / "dry-run")
+    transport.send(msg, envelope_from="", recipients=())
+    mid = str(msg["Message-ID"]).strip("<>")
+    return SendResult(
+        Outcome.DRY_RUN,
+        week,
+        mid,
+        f"{week}: dry run, written to {transport.last_path} (nothing recorded)",
+        transport.last_path,
+    )
+
+
+def _missed(week: str, slot: dt.datetime, late: dt.timedelta, config: Config) -> SendResult:
+    hours = late.total_seconds() / 3600
+    detail = (
+        f"{week}: the mail was due {describe_time(slot, config.schedule)}, {hours:.1f} h ago, "
+        f"past misfire_grace_hours = {config.schedule.misfire_grace_hours:g}; "
+        "`relbot send --now` sends it late"
+    )
+    log.warning("%s", detail)
+    return SendResult(Outcome.MISSED, week, detail=detail)
+
+
+def _result(outcome: Outcome, row: OutboxRow, detail: str, path: Path | None = None) -> SendResult:
+    return SendResult(outcome, row.week, row.message_id, detail, path)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
