@@ -26,6 +26,9 @@ from relbot.errors import ConfigError
 #: CRLF line ends; folding only where the RFC's hard limit forces it
 MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 
+#: the body is encoded under this one: quoted-printable lines within RFC 2045's 76
+_BODY_POLICY = email.policy.SMTP.clone(max_line_length=76)
+
 #: References keeps the thread's first mail and this many of the latest
 MAX_REFERENCES = 10
 
@@ -268,11 +271,10 @@ def _set_text(msg: EmailMessage, text: str) -> None:
     if not text.endswith("\n"):
         text += "\n"
     # 7bit when it can be, quoted-printable otherwise (no 8BITMIME needed).
-    # The body is encoded under the 78-column policy, so quoted-printable
-    # lines stay within RFC 2045's 76; only the headers get MAIL_POLICY.
+    # The body is encoded under _BODY_POLICY; only the headers get MAIL_POLICY.
     long_line = max(map(len, text.splitlines() or [""])) > 998
     cte = "7bit" if text.isascii() and not long_line else "quoted-printable"
-    msg.policy = email.policy.SMTP
+    msg.policy = _BODY_POLICY
     try:
         msg.set_content(text, subtype="plain", charset="utf-8", cte=cte)
     finally:
