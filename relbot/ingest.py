@@ -176,8 +176,13 @@ class Ingestor:
         log.warning("%s: quarantined <%s>: %s", origin, msgid, reason)
         with self.store.transaction() as conn:
             self.store.record_message(
-                conn, message_id=msgid, raw=raw, state="quarantined", at=self.now(),
-                origin=origin, reason=reason,
+                conn,
+                message_id=msgid,
+                raw=raw,
+                state="quarantined",
+                at=self.now(),
+                origin=origin,
+                reason=reason,
             )
             if on_commit is not None:
                 on_commit(conn)
@@ -218,8 +223,14 @@ class Ingestor:
         if member.confidence < 1.0:
             result = _hold_all(result, f"in the thread only by its subject ({member.via})")
         if not self.store.record_message(
-            conn, message_id=msgid, raw=raw, state="read", at=self.now(), origin=origin,
-            subject=msg.subject, from_addr=msg.from_addr,
+            conn,
+            message_id=msgid,
+            raw=raw,
+            state="read",
+            at=self.now(),
+            origin=origin,
+            subject=msg.subject,
+            from_addr=msg.from_addr,
         ):
             self.report.duplicates += 1
             return "already read"
@@ -233,20 +244,33 @@ class Ingestor:
                 stored = self.store.append_events(
                     conn,
                     action_events(
-                        action, tracker, actor=action.who or result.sender, source=msgid,
-                        at=self.now(), triage_section=self.rules.triage_section,
+                        action,
+                        tracker,
+                        actor=action.who or result.sender,
+                        source=msgid,
+                        at=self.now(),
+                        triage_section=self.rules.triage_section,
                     ),
                 )
                 tracker = _apply_all(tracker, stored)
             elif decision is Decision.PENDING:
                 self.store.add_proposal(
-                    conn, message_id=msgid, item=action.item, action=action.kind.value,
-                    value=dict(action.value), who=action.who, evidence=action.evidence,
-                    confidence=action.confidence, reason=decided.reason, at=self.now(),
+                    conn,
+                    message_id=msgid,
+                    item=action.item,
+                    action=action.kind.value,
+                    value=dict(action.value),
+                    who=action.who,
+                    evidence=action.evidence,
+                    confidence=action.confidence,
+                    reason=decided.reason,
+                    at=self.now(),
                 )
             counts[decision] += 1
-        state = "applied" if counts[Decision.APPLY] else (
-            "pending" if counts[Decision.PENDING] else "ignored"
+        state = (
+            "applied"
+            if counts[Decision.APPLY]
+            else ("pending" if counts[Decision.PENDING] else "ignored")
         )
         self.store.update_message(conn, msgid, state=state, reason="; ".join(result.notes))
         self.report.applied += counts[Decision.APPLY]
@@ -299,8 +323,12 @@ def decide_proposal(
     stored: list[Event] = []
     if accept:
         action = Action(
-            kind=ActionKind(row.action), item=row.item, value=row.value or {}, who=row.who,
-            evidence=row.evidence, confidence=row.confidence,
+            kind=ActionKind(row.action),
+            item=row.item,
+            value=row.value or {},
+            who=row.who,
+            evidence=row.evidence,
+            confidence=row.confidence,
         )
         tracker = store.tracker(conn)
         events = action_events(
@@ -312,7 +340,9 @@ def decide_proposal(
                 + (f" ({row.item} is not in the tracker)" if row.item else "")
             )
         stored = store.append_events(conn, events)
-    store.decide_proposal(conn, proposal_id, state="accepted" if accept else "rejected", by=by, at=now)
+    store.decide_proposal(
+        conn, proposal_id, state="accepted" if accept else "rejected", by=by, at=now
+    )
     return stored
 
 

@@ -70,7 +70,9 @@ def sync_folder(
             log.warning(
                 "%s: UIDVALIDITY changed from %d to %d; rescanning the folder "
                 "(messages already read are recognised by Message-ID)",
-                folder, validity, state.uidvalidity,
+                folder,
+                validity,
+                state.uidvalidity,
             )
             last_uid = 0
     uids = source.search_uids_above(last_uid)

@@ -130,9 +130,7 @@ def _create_all(conn: Connection) -> None:
 
 
 #: name -> step, applied in order; never edit a step once released, add one
-MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
-    ("0001_initial", _create_all),
-)
+MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (("0001_initial", _create_all),)
 
 
 def utc(value: dt.datetime) -> str:
@@ -184,6 +182,7 @@ class Store:
             self.engine: Engine = sa.create_engine(url)
             if self.engine.dialect.name == "sqlite":
                 sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+                sa.event.listen(self.engine, "begin", _sqlite_begin)
             self.migrate()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the store {url}: {_reason(exc)}") from exc
@@ -409,7 +408,9 @@ class Store:
             row = c.execute(query).first()
         return (int(row[0]), int(row[1])) if row else None
 
-    def set_sync_state(self, conn: Connection, folder: str, uidvalidity: int, last_uid: int) -> None:
+    def set_sync_state(
+        self, conn: Connection, folder: str, uidvalidity: int, last_uid: int
+    ) -> None:
         updated = conn.execute(
             sync_table.update()
             .where(sync_table.c.folder == folder)
@@ -424,9 +425,7 @@ class Store:
 
     # -- leases --------------------------------------------------------------
 
-    def acquire_lease(
-        self, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta
-    ) -> bool:
+    def acquire_lease(self, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta) -> bool:
         """Take or renew a named lease; False while another holder has it.
 
         The conditional UPDATE and the primary-key INSERT are each atomic, so
@@ -439,7 +438,9 @@ class Store:
                     leases_table.update()
                     .where(leases_table.c.name == name)
                     .where(
-                        sa.or_(leases_table.c.holder == holder, leases_table.c.expires_at < utc(now))
+                        sa.or_(
+                            leases_table.c.holder == holder, leases_table.c.expires_at < utc(now)
+                        )
                     )
                     .values(holder=holder, expires_at=expires)
                 ).rowcount
@@ -450,7 +451,9 @@ class Store:
                 ).first()
                 if exists:
                     return False
-                conn.execute(leases_table.insert().values(name=name, holder=holder, expires_at=expires))
+                conn.execute(
+                    leases_table.insert().values(name=name, holder=holder, expires_at=expires)
+                )
                 return True
         except IntegrityError:
             return False
@@ -477,6 +480,11 @@ class Store:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # The sqlite3 module's own transaction handling starts a transaction only
+    # before a write, so a SAVEPOINT ran outside one and its RELEASE committed
+    # half a unit of work. Turn it off and BEGIN explicitly (_sqlite_begin),
+    # as SQLAlchemy's pysqlite notes advise.
+    dbapi_conn.isolation_level = None
     # WAL lets the poller read while the sender writes; busy_timeout makes a
     # second process wait for the write lock instead of failing at once.
     cursor = dbapi_conn.cursor()
@@ -484,6 +492,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock up front: a transaction that reads and
+    # then writes can never fail half-way because another process wrote first.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _event_from_row(r: Any) -> Event:

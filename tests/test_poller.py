@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -34,7 +35,9 @@ def imap_project(root: Path, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) 
         'host = "imap.example.org"\nport = 993\ntls = "ssl"',
         f'host = "127.0.0.1"\nport = {dovecot.imap_port}\ntls = "none"\ntimeout = 10',
     )
-    text = text.replace('password_env = "RELBOT_IMAP_PASSWORD"', 'password_env = "RELBOT_TEST_IMAP_PASSWORD"')
+    text = text.replace(
+        'password_env = "RELBOT_IMAP_PASSWORD"', 'password_env = "RELBOT_TEST_IMAP_PASSWORD"'
+    )
     text = text.replace('folders = ["INBOX"]', f'folders = ["{FOLDER}"]\nbatch_size = 50')
     (p.root / "config.toml").write_text(text)
     p.ok("init")
@@ -42,9 +45,20 @@ def imap_project(root: Path, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) 
     return p
 
 
-def mail(msgid: str, body: str, *, refs: str = STATUS_ID, subject: str = "Re: [Xen-devel] 4.2 Release Plan / TODO",
-         sender: str = "Roger Pau Monne <roger.pau@citrix.com>", extra: str = "") -> bytes:
-    ref_lines = f"In-Reply-To: <{refs.split()[-1]}>\nReferences: {' '.join(f'<{r}>' for r in refs.split())}\n" if refs else ""
+def mail(
+    msgid: str,
+    body: str,
+    *,
+    refs: str = STATUS_ID,
+    subject: str = "Re: [Xen-devel] 4.2 Release Plan / TODO",
+    sender: str = "Roger Pau Monne <roger.pau@citrix.com>",
+    extra: str = "",
+) -> bytes:
+    ref_lines = (
+        f"In-Reply-To: <{refs.split()[-1]}>\nReferences: {' '.join(f'<{r}>' for r in refs.split())}\n"
+        if refs
+        else ""
+    )
     return (
         f"From: {sender}\nTo: xen-devel <xen-devel@lists.xen.org>\nSubject: {subject}\n"
         f"Date: Tue, 17 Apr 2012 10:00:00 +0100\nMessage-ID: <{msgid}>\n{ref_lines}{extra}"
@@ -54,8 +68,13 @@ def mail(msgid: str, body: str, *, refs: str = STATUS_ID, subject: str = "Re: [X
 
 def noise(n: int) -> list[bytes]:
     return [
-        mail(f"noise{i}@example.org", f"Patch {i} looks fine to me.\n", refs=f"patch{i}@example.org",
-             subject=f"Re: [PATCH v{i % 5 + 1} {i}/9] x86/mm: tidy {i}", sender=f"Dev {i} <dev{i}@example.org>")
+        mail(
+            f"noise{i}@example.org",
+            f"Patch {i} looks fine to me.\n",
+            refs=f"patch{i}@example.org",
+            subject=f"Re: [PATCH v{i % 5 + 1} {i}/9] x86/mm: tidy {i}",
+            sender=f"Dev {i} <dev{i}@example.org>",
+        )
         for i in range(n)
     ]
 
@@ -87,7 +106,9 @@ SUSPEND_QUOTE = (
 )
 
 
-def test_first_and_incremental_sync(dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_first_and_incremental_sync(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p = imap_project(tmp_path, dovecot, monkeypatch)
     dovecot.write_maildir(FOLDER, noise(40) + [r.read_bytes() for r in REPLIES])
     out = p.ok("poll", "--once")
@@ -96,8 +117,14 @@ def test_first_and_incremental_sync(dovecot: Dovecot, tmp_path: Path, monkeypatc
     assert find(p, "T5")["status"] == "done"
     for uid_mail in noise(3):
         dovecot.append(FOLDER, uid_mail)
-    dovecot.append(FOLDER, mail("claim2@citrix.com", SUSPEND_QUOTE.replace("suspend", "suspend") + "Dario will take this one.\n",
-                                sender="Ian Campbell <ian.campbell@citrix.com>"))
+    dovecot.append(
+        FOLDER,
+        mail(
+            "claim2@citrix.com",
+            SUSPEND_QUOTE.replace("suspend", "suspend") + "Dario will take this one.\n",
+            sender="Ian Campbell <ian.campbell@citrix.com>",
+        ),
+    )
     out = p.ok("poll", "--once")
     assert "scanned 4, thread members 1" in out  # only what is new
     out = p.ok("poll", "--once")
@@ -110,12 +137,22 @@ def test_replies_to_replies_and_dropped_references(
     p = imap_project(tmp_path, dovecot, monkeypatch)
     first = mail("a1@citrix.com", SUSPEND_QUOTE + "Is anyone looking at this?\n")
     # the answer references only its parent, not the status mail
-    second = mail("a2@citrix.com", "> Is anyone looking at this?\n\n#relbot T12 claim\n", refs="a1@citrix.com")
-    third = mail("a3@citrix.com", "> #relbot T12 claim\n\nThanks!\n", refs="a1@citrix.com a2@citrix.com",
-                 sender="Ian Campbell <ian.campbell@citrix.com>")
+    second = mail(
+        "a2@citrix.com", "> Is anyone looking at this?\n\n#relbot T12 claim\n", refs="a1@citrix.com"
+    )
+    third = mail(
+        "a3@citrix.com",
+        "> #relbot T12 claim\n\nThanks!\n",
+        refs="a1@citrix.com a2@citrix.com",
+        sender="Ian Campbell <ian.campbell@citrix.com>",
+    )
     # a client that drops References: found by subject, and it waits for the RM
-    fourth = mail("a4@citrix.com", ">  * libxl_domain_core_dump. Can take a dummy ao_how and\n>    remain synchronous internally.\n\nI'm working on this now.\n",
-                  refs="", sender="Andres Lagar <andres@example.org>")
+    fourth = mail(
+        "a4@citrix.com",
+        ">  * libxl_domain_core_dump. Can take a dummy ao_how and\n>    remain synchronous internally.\n\nI'm working on this now.\n",
+        refs="",
+        sender="Andres Lagar <andres@example.org>",
+    )
     dovecot.write_maildir(FOLDER, [first, second, third, fourth])
     out = p.ok("poll", "--once")
     assert "thread members 4" in out
@@ -136,20 +173,34 @@ def test_uidvalidity_change_rescans_without_double_apply(
     assert p.ok("log") == log_before
 
 
-def test_malformed_own_and_auto_mail(dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_malformed_own_and_auto_mail(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     p = imap_project(tmp_path, dovecot, monkeypatch)
     malformed = (
         b"From: Broken <broken@example.org>\nSubject: Re: 4.2 Release Plan / TODO\n"
         b"Message-ID: <broken@example.org>\nReferences: <" + STATUS_ID.encode() + b">\n"
-        b"Content-Type: multipart/mixed; boundary=\"zzz\"\n\n--zzz\nContent-Type: text/plain; charset=x-unknown\n"
+        b'Content-Type: multipart/mixed; boundary="zzz"\n\n--zzz\nContent-Type: text/plain; charset=x-unknown\n'
         b"Content-Transfer-Encoding: base64\n\n!!!not base64\xff\xfe\n--zz"
     )
-    own = mail("week-2@relbot.example.org", "the status mail\n", sender="Xen release bot <relbot@example.org>")
-    auto = mail("ooo@example.org", "I am out of the office.\n", sender="Someone <someone@example.org>",
-                extra="Auto-Submitted: auto-replied\n")
+    own = mail(
+        "week-2@relbot.example.org",
+        "the status mail\n",
+        sender="Xen release bot <relbot@example.org>",
+    )
+    auto = mail(
+        "ooo@example.org",
+        "I am out of the office.\n",
+        sender="Someone <someone@example.org>",
+        extra="Auto-Submitted: auto-replied\n",
+    )
     huge = mail("huge@example.org", "x" * 3_000_000)
     dovecot.write_maildir(FOLDER, [malformed, own, auto, huge, REPLIES[0].read_bytes()])
-    text = (p.root / "config.toml").read_text().replace("[parsing]\n", "[parsing]\nmax_message_bytes = 2000000\n")
+    text = (
+        (p.root / "config.toml")
+        .read_text()
+        .replace("[parsing]\n", "[parsing]\nmax_message_bytes = 2000000\n")
+    )
     (p.root / "config.toml").write_text(text)
     out = p.ok("poll", "--once")
     assert "thread members 3" in out and "loop-guarded 2" in out and "quarantined 1" in out
@@ -188,7 +239,12 @@ def test_server_restart_during_idle_misses_nothing(
 
     thread = threading.Thread(
         target=watch,
-        kwargs={"service": service, "now": _now, "stop": stop, "backoff": Backoff(base=0.1, cap=0.5)},
+        kwargs={
+            "service": service,
+            "now": _now,
+            "stop": stop,
+            "backoff": Backoff(base=0.1, cap=0.5),
+        },
         daemon=True,
     )
     thread.start()
@@ -207,31 +263,46 @@ def test_server_restart_during_idle_misses_nothing(
     assert not thread.is_alive()
 
 
-def test_crash_mid_sync_converges(dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_mid_sync_converges(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SIGKILL a real `relbot poll --once` half-way; the rerun gives the state of a clean run."""
     members = [
-        mail(f"m{i}@example.org", SUSPEND_QUOTE + f"#relbot T12 note attempt {i}\n",
-             sender="Ian Campbell <ian.campbell@citrix.com>")
+        mail(
+            f"m{i}@example.org",
+            SUSPEND_QUOTE + f"#relbot T12 note attempt {i}\n",
+            sender="Ian Campbell <ian.campbell@citrix.com>",
+        )
         for i in range(40)
     ]
-    dovecot.write_maildir(FOLDER, [m for pair in zip(noise(40), members, strict=True) for m in pair])
+    dovecot.write_maildir(
+        FOLDER, [m for pair in zip(noise(40), members, strict=True) for m in pair]
+    )
     crashed = imap_project(tmp_path / "crashed", dovecot, monkeypatch)
     env = {**os.environ, "RELBOT_TEST_IMAP_PASSWORD": dovecot.password}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "relbot", "--config", str(crashed.root / "config.toml"), "poll", "--once"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
     db = crashed.root / "var" / "relbot.db"
-    deadline = time.monotonic() + 30
-    import sqlite3
-
-    while time.monotonic() < deadline and proc.poll() is None:
+    command = [sys.executable, "-m", "relbot", "--config", str(crashed.root / "config.toml")]
+    for kill_after in (3, 12, 25):  # crash three times, at different points
+        proc = subprocess.Popen(
+            [*command, "poll", "--once"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            with sqlite3.connect(db) as conn:
+                if conn.execute("select count(*) from messages").fetchone()[0] >= kill_after:
+                    break
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
         with sqlite3.connect(db) as conn:
-            if conn.execute("select count(*) from messages").fetchone()[0] >= 5:
-                break
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+            # a message is stored with its outcome, never half-way ("read")
+            assert (
+                conn.execute("select count(*) from messages where state = 'read'").fetchone()[0]
+                == 0
+            )
     crashed.ok("poll", "--once")
     clean = imap_project(tmp_path / "clean", dovecot, monkeypatch)
     clean.ok("poll", "--once")
