@@ -369,7 +369,7 @@ def preview_weekly(service: Service, now: dt.datetime) -> SendResult:
     try:
         row = draft_for(service, now, slot)
         if row.preview_sent:
-            return _result(Outcome.PREVIEWED, row, f"{week}: preview already sent")
+            return _result(Outcome.NOT_DUE, row, f"{week}: preview already sent")
         if row.state not in (State.DRAFT, State.HELD, State.APPROVED):
             return _result(Outcome.NOT_DUE, row, f"{week}: {row.state.value}, no preview needed")
         return _send_preview(service, row, now, slot)
