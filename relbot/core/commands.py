@@ -120,7 +120,7 @@ def _read_one(
     if verb in _ITEM_VERBS and item is None:
         return (
             None,
-            f"'{verb}' needs an item: quote it above the command or name it ({verb!r} after an id, e.g. '#relbot T12 {verb}')",
+            f"'{verb}' needs an item: quote it above the command or name it ('#relbot T12 {verb}')",
         )
 
     def make(kind: ActionKind, value: dict[str, Any], on: str | None = item) -> Action:

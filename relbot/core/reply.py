@@ -17,7 +17,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from relbot.core.actions import REVIEW_KINDS, Action, ActionKind, Reading, infer_actions
+from relbot.core.actions import (
+    MAX_SENTENCES,
+    REVIEW_KINDS,
+    Action,
+    ActionKind,
+    Reading,
+    infer_actions,
+)
 from relbot.core.commands import read_commands
 from relbot.core.context import Context, attribute_blocks, build_index
 from relbot.core.events import Event, Kind, apply_event
@@ -134,11 +141,12 @@ def understand_reply(
         tracker_prefixes=rules.tracker_prefixes,
         thread_ids=frozenset(message.thread_ids) | {message.message_id},
     )
+    budget = [MAX_SENTENCES]
     for block, ctx in zip(blocks, contexts, strict=True):
         if block.kind is not BlockKind.TEXT or ctx is None:
             continue
         try:
-            proposed += _read_block(block.lines, block.line_no, ctx, reading, rules, notes)
+            proposed += _read_block(block.lines, block.line_no, ctx, reading, rules, notes, budget)
         except Exception as exc:  # a bug must not lose the rest of the mail
             notes.append(
                 f"line {block.line_no}: could not read this block ({exc.__class__.__name__})"
@@ -161,7 +169,9 @@ def _read_block(
     reading: Reading,
     rules: ReplyRules,
     notes: list[str],
+    budget: list[int],
 ) -> list[Action]:
+    """Commands and plain words of one block; ``budget`` is the sentences left to read."""
     found = read_commands(
         lines,
         first_line,
@@ -174,7 +184,15 @@ def _read_block(
     notes += found.notes
     # command lines are blanked, not removed, so line numbers stay true
     plain = ["" if first_line + i in found.lines else line for i, line in enumerate(lines)]
-    inferred = infer_actions(plain, first_line, ctx, reading) if any(plain) else ()
+    inferred: tuple[Action, ...] = ()
+    if any(plain) and budget[0] > 0:
+        inferred, read = infer_actions(plain, first_line, ctx, reading, budget[0])
+        budget[0] -= read
+        if budget[0] <= 0:
+            notes.append(
+                f"line {first_line}: only the first {MAX_SENTENCES} sentences were read for "
+                "plain-language changes; commands are read everywhere"
+            )
     if found.actions:
         # an explicit command says what the block means; words beside it only explain
         commanded = {(a.kind, a.item) for a in found.actions}
@@ -198,7 +216,8 @@ def _decide_all(
     for action in proposed:
         if action.item and tracker.item(action.item) is None:
             notes.append(
-                f"line {action.line_no}: {action.kind.value} for {action.item}, which is no longer in the tracker"
+                f"line {action.line_no}: {action.kind.value} for {action.item}, "
+                "which is no longer in the tracker"
             )
         decision, reason = decide(action, sender=sender, tracker=state, policy=policy, today=today)
         out.append(DecidedAction(action, decision, reason))

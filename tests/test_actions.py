@@ -1,0 +1,143 @@
+"""Stage: plain words to actions (relbot.core.actions), as a table of phrasings."""
+
+from __future__ import annotations
+
+import pytest
+from test_context import SEED
+
+from relbot.core.actions import ActionKind, Reading, infer_actions
+from relbot.core.context import Context, build_index
+from relbot.core.model import Tracker
+from relbot.core.phrases import Sentence, find_cues
+
+
+def item_id(words: str) -> str:
+    return next(it.id for it in SEED.items if it.text.startswith(words))
+
+
+def read(
+    text: str, item: str | None = None, tracker: Tracker = SEED
+) -> list[tuple[str, dict[str, object]]]:
+    ctx = Context(item, None, 1.0) if item else Context()
+    reading = Reading(sender="Jane Doe", tracker=tracker, index=build_index(tracker))
+    actions, _ = infer_actions(text.splitlines(), 1, ctx, reading)
+    return [(a.kind.value, dict(a.value)) for a in actions]
+
+
+SUSPEND = item_id("libxl_domain_suspend")
+SHUTDOWN = item_id("libxl_domain_{shutdown")
+
+# (words, expected kind, expected status or owner, or None for nothing)
+TABLE = [
+    ("I'm looking into this now.", "claim", "Jane Doe"),
+    ("I'll pick this one up.", "claim", "Jane Doe"),
+    ("Mine.", "claim", "Jane Doe"),
+    ("I have a series for this I can post next week.", "claim", "Jane Doe"),
+    ("Picking this up.", "claim", "Jane Doe"),
+    ("Roger is working on this.", "claim", "Roger"),
+    ("Roger says he is working on it.", "claim", "Roger"),
+    ("I'm not working on this anymore.", "unclaim", "Jane Doe"),
+    ("It's up for grabs now.", "unclaim", "Jane Doe"),
+    ("v5 is out.", "status", "patches posted"),
+    ("Resent as v3.", "status", "patches posted"),
+    ("Now at v9.", "status", "patches posted"),
+    ("Reposted with the fixes.", "status", "patches posted"),
+    ("2/7 committed.", "status", "partly done"),
+    ("7/7 committed.", "status", "done"),
+    ("Hypervisor side merged, tools part waiting for review.", "status", "partly done"),
+    ("Most of it is in, a follow-up remains.", "status", "partly done"),
+    ("This went in.", "status", "done"),
+    ("Committed last week.", "status", "done"),
+    ("Pushed, you can mark it resolved.", "status", "done"),
+    ("Applied, thanks.", "status", "done"),
+    ("Stop tracking this.", "status", "dropped"),
+    ("This is no longer needed.", "status", "dropped"),
+    ("This won't happen for this release.", "status", "deferred"),
+    ("Let's defer to 4.3.", "status", "deferred"),
+    ("Out of scope for this release.", "status", "deferred"),
+    ("I'm stuck on the locking.", "status", "at risk"),
+    ("This is unlikely to make it.", "status", "at risk"),
+    ("It depends on review time.", "status", "at risk"),
+    # nothing
+    ("Thanks!", None, None),
+    ("Acked-by: Ian Jackson <ian.jackson@eu.citrix.com>", None, None),
+    ("Could Jan review this?", None, None),
+    ("Has anyone tested this on AMD?", None, None),
+    ("When do you plan to tag rc1?", None, None),
+    ("Once this is committed we can close it.", None, None),
+    ("It should be committed soon.", None, None),
+    ("Not merged yet.", None, None),
+    ("Otherwise I'll defer it to 4.3 next week.", None, None),
+    ("I'll send v4 by Friday.", None, None),
+]
+
+
+@pytest.mark.parametrize(("words", "kind", "what"), TABLE, ids=[t[0] for t in TABLE])
+def test_phrasing(words: str, kind: str | None, what: str | None) -> None:
+    got = read(words, SUSPEND)
+    if kind is None:
+        assert got == []
+        return
+    assert got, f"nothing read from {words!r}"
+    first_kind, value = got[0]
+    assert first_kind == kind
+    assert what in (value.get("status"), value.get("owner"))
+
+
+@pytest.mark.parametrize(
+    ("words", "factor"),
+    [("I think this is fixed?", 0.6), ("Isn't this done?", 0.6), ("Maybe this went in.", 0.7)],
+)
+def test_hedges_and_questions_lower_confidence(words: str, factor: float) -> None:
+    reading = Reading(sender="J", tracker=SEED, index=build_index(SEED))
+    actions, _ = infer_actions([words], 1, Context(SUSPEND, None, 1.0), reading)
+    assert actions and all(a.confidence <= factor for a in actions)
+
+
+def test_versions_and_releases_are_read() -> None:
+    assert read("Resent as v3.", SUSPEND)[0][1]["version"] == "v3"
+    assert read("Let's defer to 4.3.", SUSPEND)[0][1]["release"] == "4.3"
+    # the release being made is not the target of a deferral
+    assert read("Won't happen for 4.2.", SUSPEND)[0][1]["release"] == "4.3"
+
+
+def test_correction_only_for_an_item_that_moved_on() -> None:
+    got = read("No, that one wasn't merged yet.", SHUTDOWN)
+    assert got == [("correction", {"status": "patches posted", "was": "done"})]
+
+
+def test_pointers_link_or_become_candidate_bugs() -> None:
+    url = "http://lists.xen.org/archives/html/xen-devel/2012-04/msg00601.html"
+    assert read(f"The report is here: {url}", SUSPEND) == [("link", {"url": url})]
+    kind, value = read(f"xl crashes on boot, see {url}")[0]
+    assert kind == "candidate-bug" and value["url"] == url and "crashes" in str(value["title"])
+
+
+def test_add_requests() -> None:
+    kind, value = read("Could you please add the kexec breakage to the hypervisor blockers list?")[
+        0
+    ]
+    assert kind == "add" and value["text"] == "the kexec breakage"
+    assert value["section"] == "hypervisor, blockers"
+    kind, value = read("Wasn't the NUMA placement work on this list before?")[0]
+    assert kind == "add" and "NUMA" in str(value["text"])
+
+
+def test_new_item_in_the_mails_format() -> None:
+    reading = Reading(sender="Konrad", tracker=SEED, index=build_index(SEED))
+    lines = ["* [BUG] IGD passthrough fails (Konrad Wilk)"]
+    actions, _ = infer_actions(lines, 1, Context(None, "hypervisor, blockers", 0.9), reading)
+    assert [(a.kind, a.value["owners"], a.value["tags"]) for a in actions] == [
+        (ActionKind.ADD, ["Konrad Wilk"], ["BUG"])
+    ]
+
+
+def test_negation_and_condition_guards() -> None:
+    assert find_cues(Sentence("This has not been committed.", 1))[0].cue.value == "not-done"
+    assert find_cues(Sentence("Once this is merged I will close it.", 1)) == []
+
+
+def test_budget_limits_sentences() -> None:
+    reading = Reading(sender="J", tracker=SEED, index=build_index(SEED))
+    _, read_count = infer_actions(["Hello. " * 50], 1, Context(), reading, budget=10)
+    assert read_count == 10

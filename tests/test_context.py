@@ -1,0 +1,165 @@
+"""Stage: which item each block of new text answers (relbot.core.context)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from relbot.core.context import Context, attribute_blocks, build_index, match_chunk
+from relbot.core.events import fold
+from relbot.core.message import read_message
+from relbot.core.model import Tracker
+from relbot.core.outline import read_status_mail
+from relbot.core.quotes import BlockKind, split_body
+from relbot.core.reconcile import outline_events
+
+STATUS = Path(__file__).parent / "replies" / "status"
+
+
+def tracker_from(name: str) -> Tracker:
+    message = read_message((STATUS / name).read_bytes())
+    assert message.date is not None
+    outline = read_status_mail(message.text, year=message.date.year)
+    events = outline_events(
+        outline,
+        Tracker(),
+        at=message.date,
+        actor="t",
+        source="import",
+        message_id=message.message_id,
+    )
+    return fold(events)
+
+
+SEED = tracker_from("2012_seed.eml")
+
+
+def text_of(item_id: str | None, tracker: Tracker = SEED) -> str | None:
+    item = tracker.item(item_id) if item_id else None
+    return item.text if item else None
+
+
+def contexts(body: str, tracker: Tracker = SEED) -> list[Context]:
+    blocks = split_body(body)
+    found = attribute_blocks(blocks, build_index(tracker))
+    return [c for b, c in zip(blocks, found, strict=True) if b.kind is BlockKind.TEXT and c]
+
+
+CASES = [
+    (
+        "partial rewrapped quote of a long item",
+        "> * [BUG] Zombie driver domains. There's a bug where PV guests with devices\n"
+        "> passed through with xl hang around\n\nI'm on it.\n",
+        "Zombie driver domains",
+        None,
+    ),
+    (
+        "nested quote: the innermost item, not the replier's words",
+        "> > * Safe fork vs. fd handling hooks. Involves API changes\n"
+        "> > (Ian J, patches posted)\n>\n> This went in.\n\nThanks.\n",
+        "Safe fork vs. fd handling hooks",
+        None,
+    ),
+    (
+        "several items quoted: the last one",
+        ">       * libxl_domain_suspend. Nobody has looked at these\n"
+        ">         at all. A volunteer would be appreciated.\n"
+        ">       * libxl_domain_create_{new,restore} -- IanJ has\n"
+        ">         patches as part of event series.\n\nv4 posted.\n",
+        "libxl_domain_create_{new,restore}",
+        None,
+    ),
+    (
+        "a heading alone means the section",
+        "> tools, nice to have:\n\n* New thing (Me)\n",
+        None,
+        "tools, nice to have",
+    ),
+    (
+        "the same bullet twice in the mail: the heading above decides",
+        "> tools, nice to have:\n> [...]\n>       * xl compatibility with xm:\n\nnone left?\n",
+        "xl compatibility with xm:",
+        "tools, nice to have",
+    ),
+    (
+        "bullets, owners and NBSP padding do not get in the way",
+        ">\u00a0 \u00a0 \u00a0 * PoD performance improvements (George Dunlap)\n\ndefer it\n",
+        "PoD performance improvements",
+        None,
+    ),
+    (
+        "top-posted with an explicit id",
+        "T12 is mine.\n\n> unrelated\n",
+        "libxl_domain_suspend",
+        None,
+    ),
+    (
+        "top-posted by title words",
+        "The autospawning vncviewer patches were committed.\n",
+        "xl support for autospawning vncviewer",
+        None,
+    ),
+    ("no quote and no item words", "Thanks for the update!\n", None, None),
+    (
+        "a quote of the intro: no item",
+        "> Please refer me to any should or must be fixed bugs (best way it by\n"
+        "> responding to this mail with a pointer\n\nHere is one.\n",
+        None,
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "item_words", "section"), CASES, ids=[c[0] for c in CASES]
+)
+def test_attribution(name: str, body: str, item_words: str | None, section: str | None) -> None:
+    ctx = contexts(body)[0]
+    got = text_of(ctx.item_id)
+    if item_words is None:
+        assert ctx.item_id is None, got
+    else:
+        assert got is not None and got.startswith(item_words), (ctx, got)
+    if section is not None:
+        assert ctx.section == section
+
+
+def test_each_text_block_gets_the_quote_above_it() -> None:
+    body = (
+        "> * libxl_cdrom_insert. Should be easy once\n\nMine.\n\n"
+        "> * libxl_fork -- IanJ's event series removes all\n\nDone.\n"
+    )
+    got = [text_of(c.item_id) or "" for c in contexts(body)]
+    assert got[0].startswith("libxl_cdrom_insert") and got[1].startswith("libxl_fork")
+
+
+def test_other_layouts() -> None:
+    tracker = tracker_from("2019_juergen.eml")
+    ctx = contexts("> === x86 ===\n\n*  New thing (v1)\n  -  Me\n", tracker)[0]
+    assert ctx.item_id is None and ctx.section == "hypervisor / x86"
+    ctx = contexts(">*  Core scheduling (v2)\n>  -  Juergen Gross\n\nv3 out\n", tracker)[0]
+    assert (text_of(ctx.item_id, tracker) or "").startswith("Core scheduling")
+
+
+def test_match_chunk_rejects_unrelated_text() -> None:
+    index = build_index(SEED)
+    assert match_chunk(index, "We will release when it is ready, as always.") is None
+    assert match_chunk(index, "") is None
+
+
+def test_whole_mail_quote_is_fast() -> None:
+    seed = read_message((STATUS / "2012_seed.eml").read_bytes()).text
+    body = "\n".join("> " + line for line in seed.splitlines()) + "\nok\n"
+    build_index(SEED)
+    start = time.perf_counter()
+    for _ in range(10):
+        contexts(body)
+    assert (time.perf_counter() - start) / 10 < 0.05
+
+
+def test_index_is_built_once_per_tracker() -> None:
+    assert build_index(SEED) is build_index(SEED)
+    empty = build_index(Tracker())
+    assert match_chunk(empty, "anything at all") is None

@@ -1,0 +1,225 @@
+"""Stage: who may do what (relbot.core.policy)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from test_context import SEED
+
+from relbot.core.actions import Action, ActionKind
+from relbot.core.policy import Decision, Policy, Sender, decide, is_release_manager, same_person
+
+POLICY = Policy(
+    release_managers=("Ian Campbell <ian.campbell@citrix.com>",),
+    aliases={"Ian Jackson": ("ijackson@chiark.greenend.org.uk",)},
+    threshold=0.8,
+)
+BEFORE_FREEZE = dt.date(2012, 3, 30)
+AFTER_FREEZE = dt.date(2012, 4, 17)
+
+
+def item(words: str) -> str:
+    return next(it.id for it in SEED.items if it.text.startswith(words))
+
+
+SAFE_FORK = item("Safe fork")  # owner "Ian J", patches posted
+SUSPEND = item("libxl_domain_suspend")  # unowned
+SHUTDOWN = item("libxl_domain_{shutdown")  # done
+IAN_J = Sender("Ian Jackson", "ian.jackson@eu.citrix.com")
+RM = Sender("Ian Campbell", "Ian.Campbell@citrix.com")
+OTHER = Sender("Jane Doe", "jane@example.org")
+
+
+@pytest.mark.parametrize(
+    ("owner", "sender", "same"),
+    [
+        ("Ian J", Sender("Ian Jackson", ""), True),
+        ("IanJ", Sender("Ian Jackson", ""), True),
+        ("Ian Jackson", Sender("ian jackson", ""), True),
+        ("Ian J", Sender("", "ijackson@chiark.greenend.org.uk"), True),
+        ("Ian J", Sender("Ian Campbell", ""), False),
+        ("Stefano S", Sender("Stefano Stabellini", ""), True),
+        ("Roger Pau MonnÃ", Sender("Roger Pau Monné", ""), True),
+        ("Olaf Herring", Sender("Olaf Hering", ""), True),
+        ("Tim", Sender("Tim Deegan", ""), True),
+        ("George Dunlap", Sender("", "george.dunlap@eu.citrix.com"), True),
+        ("George Dunlap", Sender("Jane Doe", ""), False),
+    ],
+)
+def test_same_person(owner: str, sender: Sender, same: bool) -> None:
+    aliases = {"Ian J": ("ijackson@chiark.greenend.org.uk",)}
+    assert same_person(owner, sender, aliases) is same
+
+
+def test_release_manager_by_address_or_name() -> None:
+    assert is_release_manager(RM, POLICY)
+    assert is_release_manager(Sender("Ian Campbell", "other@example.org"), POLICY)
+    assert not is_release_manager(IAN_J, POLICY)
+
+
+def act(kind: ActionKind, item_id: str | None, conf: float = 0.9, **value: object) -> Action:
+    return Action(kind, item_id, value, "x", "evidence", conf, 1)
+
+
+CASES = [
+    (
+        "RM may do anything",
+        act(ActionKind.STATUS, SUSPEND, status="dropped"),
+        RM,
+        AFTER_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "owner updates own item",
+        act(ActionKind.STATUS, SAFE_FORK, status="done"),
+        IAN_J,
+        AFTER_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "owner from an alias address",
+        act(ActionKind.STATUS, SAFE_FORK, status="done"),
+        Sender("", "ijackson@chiark.greenend.org.uk"),
+        AFTER_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "others' status waits",
+        act(ActionKind.STATUS, SAFE_FORK, status="done"),
+        OTHER,
+        AFTER_FREEZE,
+        Decision.PENDING,
+    ),
+    (
+        "claim of an unowned item for oneself",
+        act(ActionKind.CLAIM, SUSPEND, owner="Jane Doe"),
+        OTHER,
+        AFTER_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "claim for someone else waits",
+        act(ActionKind.CLAIM, SUSPEND, owner="Roger"),
+        OTHER,
+        AFTER_FREEZE,
+        Decision.PENDING,
+    ),
+    (
+        "claim of an owned item waits",
+        act(ActionKind.CLAIM, SAFE_FORK, owner="Jane Doe"),
+        OTHER,
+        AFTER_FREEZE,
+        Decision.PENDING,
+    ),
+    (
+        "claim already held",
+        act(ActionKind.CLAIM, SAFE_FORK, owner="Ian Jackson"),
+        IAN_J,
+        AFTER_FREEZE,
+        Decision.IGNORE,
+    ),
+    (
+        "anyone may link",
+        act(ActionKind.LINK, SAFE_FORK, url="http://x.org/1"),
+        OTHER,
+        AFTER_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "anyone may point at a bug",
+        act(ActionKind.CANDIDATE_BUG, None, url="http://x.org/2", title="t"),
+        OTHER,
+        AFTER_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "low confidence waits, even for the RM",
+        act(ActionKind.STATUS, SUSPEND, 0.5, status="done"),
+        RM,
+        AFTER_FREEZE,
+        Decision.PENDING,
+    ),
+    (
+        "a done item may reopen",
+        act(ActionKind.STATUS, SHUTDOWN, status="patches posted"),
+        RM,
+        AFTER_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "no-op status ignored",
+        act(ActionKind.STATUS, SHUTDOWN, status="done"),
+        RM,
+        AFTER_FREEZE,
+        Decision.IGNORE,
+    ),
+    (
+        "unknown item ignored",
+        act(ActionKind.STATUS, "T999", status="done"),
+        RM,
+        AFTER_FREEZE,
+        Decision.IGNORE,
+    ),
+    (
+        "no item waits",
+        act(ActionKind.STATUS, None, status="done"),
+        IAN_J,
+        AFTER_FREEZE,
+        Decision.PENDING,
+    ),
+    (
+        "own new item before the freeze",
+        act(ActionKind.ADD, None, text="x", owners=["Jane Doe"]),
+        OTHER,
+        BEFORE_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "new item after the freeze waits",
+        act(ActionKind.ADD, None, text="x", owners=["Jane Doe"]),
+        OTHER,
+        AFTER_FREEZE,
+        Decision.PENDING,
+    ),
+    (
+        "RM adds after the freeze",
+        act(ActionKind.ADD, None, text="x"),
+        RM,
+        AFTER_FREEZE,
+        Decision.APPLY,
+    ),
+    (
+        "review commands are the RM's",
+        act(ActionKind.ACCEPT, None, id="3"),
+        OTHER,
+        AFTER_FREEZE,
+        Decision.IGNORE,
+    ),
+    ("RM accepts", act(ActionKind.ACCEPT, None, id="3"), RM, AFTER_FREEZE, Decision.APPLY),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "action", "sender", "today", "want"), CASES, ids=[c[0] for c in CASES]
+)
+def test_decide(name: str, action: Action, sender: Sender, today: dt.date, want: Decision) -> None:
+    decision, reason = decide(action, sender=sender, tracker=SEED, policy=POLICY, today=today)
+    assert decision is want, reason
+    assert reason
+
+
+def test_dropped_cannot_jump_to_done() -> None:
+    from dataclasses import replace
+
+    from relbot.core.model import Status
+
+    dropped = SEED.with_item(replace(SEED.item(SUSPEND), status=Status.DROPPED))  # type: ignore[type-var]
+    decision, reason = decide(
+        act(ActionKind.STATUS, SUSPEND, status="done"),
+        sender=RM,
+        tracker=dropped,
+        policy=POLICY,
+        today=AFTER_FREEZE,
+    )
+    assert decision is Decision.IGNORE and "cannot go from dropped to done" in reason

@@ -1,0 +1,221 @@
+"""The whole reply pipeline (relbot.core.reply): JSON shape, events, robustness, accuracy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_context import SEED
+
+from relbot.core.actions import Action, ActionKind
+from relbot.core.events import apply_event
+from relbot.core.message import Message, read_message
+from relbot.core.model import Status, Tracker
+from relbot.core.reply import ReplyRules, action_events, understand_reply
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from accuracy_lib import GOALS, evaluate, format_report
+
+RULES = ReplyRules(release_managers=("Ian Campbell <ian.campbell@citrix.com>",))
+TODAY = dt.date(2012, 4, 17)
+AT = dt.datetime(2012, 4, 17, 12, 0)
+
+
+def item(words: str) -> str:
+    return next(it.id for it in SEED.items if it.text.startswith(words))
+
+
+def reply(text: str, name: str = "Jane Doe", addr: str = "jane@example.org") -> Message:
+    return Message(
+        message_id="r1@example.org",
+        from_name=name,
+        from_addr=addr,
+        text=text,
+        in_reply_to=("status@example.org",),
+    )
+
+
+def test_json_shape() -> None:
+    body = "> * libxl_domain_suspend. Nobody has looked at these\n\nI'll take it.\n#relbot clam\n"
+    result = understand_reply(
+        reply(body), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
+    )
+    out = result.to_json()
+    assert set(out) == {"message_id", "from", "actions", "notes"}
+    assert out["from"] == "Jane Doe <jane@example.org>"
+    [action] = out["actions"]
+    assert set(action) == {
+        "item",
+        "item_text",
+        "action",
+        "value",
+        "who",
+        "evidence",
+        "confidence",
+        "decision",
+    }
+    assert action["item"] == item("libxl_domain_suspend") and action["decision"] == "apply"
+    assert action["item_text"].startswith("libxl_domain_suspend")
+    assert out["notes"] == ["line 4: unknown command 'clam' — did you mean 'claim'?"]
+    json.dumps(out)
+
+
+def test_command_in_quote_never_fires() -> None:
+    body = "> #relbot T1 done\n\nThanks.\n"
+    result = understand_reply(
+        reply(body, "Ian Campbell", "ian.campbell@citrix.com"),
+        tracker=SEED,
+        replied_state=None,
+        rules=RULES,
+        today=TODAY,
+    )
+    assert result.actions == ()
+
+
+def test_decisions_see_earlier_actions_of_the_same_mail() -> None:
+    body = "> * libxl_domain_suspend. Nobody has looked at these\n\nMine. v2 is out.\n"
+    result = understand_reply(
+        reply(body), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
+    )
+    assert [(d.action.kind, d.decision.value) for d in result.actions] == [
+        (ActionKind.CLAIM, "apply"),
+        (ActionKind.STATUS, "apply"),  # the claim just made the sender its owner
+    ]
+
+
+def test_replied_state_gives_context_current_state_decides() -> None:
+    suspend = item("libxl_domain_suspend")
+    gone = Tracker(items=tuple(i for i in SEED.items if i.id != suspend), release="4.2")
+    body = "> * libxl_domain_suspend. Nobody has looked at these\n\nMine.\n"
+    result = understand_reply(
+        reply(body), tracker=gone, replied_state=SEED, rules=RULES, today=TODAY
+    )
+    assert result.actions[0].decision.value == "ignore"
+    assert "no longer in the tracker" in result.notes[0]
+
+
+def events_for(action: Action, tracker: Tracker = SEED) -> Tracker:
+    for event in action_events(action, tracker, actor="Jane", source="r1@example.org", at=AT):
+        tracker = apply_event(tracker, event)
+    return tracker
+
+
+def test_action_events() -> None:
+    suspend = item("libxl_domain_suspend")
+    after = events_for(Action(ActionKind.CLAIM, suspend, {"owner": "Jane Doe"}))
+    assert after.item(suspend).owners == ("Jane Doe",)  # type: ignore[union-attr]
+    assert after.item(suspend).status is Status.IN_PROGRESS  # type: ignore[union-attr]
+    after = events_for(Action(ActionKind.STATUS, suspend, {"status": "deferred", "release": "4.3"}))
+    assert (after.item(suspend).status, after.item(suspend).release) == (Status.DEFERRED, "4.3")  # type: ignore[union-attr]
+    after = events_for(Action(ActionKind.LINK, suspend, {"url": "http://x.org/1", "title": "t"}))
+    assert str(after.item(suspend).links[0]) == "t http://x.org/1"  # type: ignore[union-attr]
+    after = events_for(Action(ActionKind.NOTE, suspend, {"text": "see IRC"}))
+    assert after.item(suspend).notes == ("see IRC",)  # type: ignore[union-attr]
+    after = events_for(
+        Action(
+            ActionKind.ADD,
+            None,
+            {"text": "xl devd", "section": "tools, blockers", "owners": ["Roger"]},
+        )
+    )
+    new = after.item(SEED.new_item_id())
+    assert new is not None and (new.text, new.section, new.owners) == (
+        "xl devd",
+        "tools, blockers",
+        ("Roger",),
+    )
+    after = events_for(
+        Action(ActionKind.CANDIDATE_BUG, None, {"title": "xl hangs", "url": "http://x.org/b"})
+    )
+    bug = after.item(SEED.new_item_id())
+    assert bug is not None and (bug.tags, bug.section, bug.links[0].url) == (
+        ("BUG",),
+        "known bugs",
+        "http://x.org/b",
+    )
+    assert (
+        action_events(Action(ActionKind.APPROVE, None, {}), SEED, actor="x", source="s", at=AT)
+        == ()
+    )
+
+
+def test_applying_twice_changes_nothing() -> None:
+    suspend = item("libxl_domain_suspend")
+    action = Action(ActionKind.LINK, suspend, {"url": "http://x.org/1"})
+    once = events_for(action)
+    assert events_for(action, once) == once
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=3000))
+def test_never_raises_on_text(text: str) -> None:
+    result = understand_reply(
+        reply(text), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
+    )
+    json.dumps(result.to_json())
+    assert not any("could not read" in n for n in result.notes)
+
+
+PIECES = st.sampled_from(
+    [
+        "> * libxl_domain_suspend. Nobody has looked at these\n",
+        "> tools, blockers:\n",
+        "I'm working on this.\n",
+        "v5 is out: http://x.org/a\n",
+        "#relbot T3 done\n",
+        "#relbot \n",
+        "Mine.\n",
+        "> > * Zombie driver domains.\n",
+        "Thanks!\n",
+        "\n",
+        "* [BUG] foo (Me)\n",
+        "Could you add X to the list?\n",
+        "<a@b>\n",
+        "No, that wasn't merged.\n",
+        "-- \nsig\n",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PIECES, max_size=30), st.sampled_from([SEED, Tracker()]))
+def test_never_raises_on_reply_shaped_text(pieces: list[str], tracker: Tracker) -> None:
+    result = understand_reply(
+        reply("".join(pieces)), tracker=tracker, replied_state=SEED, rules=RULES, today=TODAY
+    )
+    json.dumps(result.to_json())
+    assert not any("could not read" in n for n in result.notes)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=4000))
+def test_never_raises_on_bytes(raw: bytes) -> None:
+    message = read_message(b"From: A <a@b>\nSubject: Re: x\n\n" + raw)
+    result = understand_reply(message, tracker=SEED, replied_state=None, rules=RULES, today=TODAY)
+    json.dumps(result.to_json())
+
+
+def test_a_megabyte_body_is_fast() -> None:
+    line = "I think we should defer it to 4.3 but I'm working on it, v5 http://x.org/a. "
+    body = "".join(
+        ("> " if i % 3 == 0 else "") + line + "\n" for i in range(1_000_000 // len(line))
+    )
+    start = time.perf_counter()
+    result = understand_reply(
+        reply(body), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
+    )
+    assert time.perf_counter() - start < 3.0
+    assert any("sentences were read" in n for n in result.notes)
+
+
+def test_accuracy_on_the_labelled_set() -> None:
+    report = evaluate()
+    total = report.total
+    assert report.mails >= 70
+    assert total.applied_precision >= GOALS["applied_precision"], format_report(report)
+    assert total.recall >= GOALS["recall"], format_report(report)
