@@ -9,6 +9,7 @@ what people typed, so matching is lenient and nothing here raises.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -64,7 +65,8 @@ _ADDRESS_LINE = re.compile(
     re.IGNORECASE,
 )
 _ID_LINE = re.compile(r"^[>\s]*(?:Message-Id|In-Reply-To|References|Link)\s*:", re.IGNORECASE)
-_COMMIT_QUOTED = re.compile(r"\b([0-9a-f]{7,40})\s*\(\s*\"(.+?)\"\s*\)")
+# bounded repeats throughout: a hostile line must not make a pattern quadratic
+_COMMIT_QUOTED = re.compile(r"\b([0-9a-f]{7,40})[ \t]{0,3}\([ \t]{0,3}\"(.{1,200}?)\"[ \t]{0,3}\)")
 _COMMIT_WORD = re.compile(r"\bcommit\s+([0-9a-f]{7,40})\b[:,]?[ \t]*([^\n]*)", re.IGNORECASE)
 _COMPONENT_SUBJECT = re.compile(r"^[\w.+-]+(?:/[\w.+-]+)*:\s+\S")
 _BARE_HASH = re.compile(r"(?<![\w./#=-])([0-9a-f]{12,40})(?![\w@/-])")
@@ -77,14 +79,16 @@ _PATCH_SUBJECT = re.compile(
 
 def _trim_url(url: str) -> str:
     """Drop what ends a sentence or a bracket around the URL, not the URL itself."""
-    while url:
-        last = url[-1]
-        unbalanced = last in _PAIRS and url.count(last) > url.count(_PAIRS[last])
-        if last in _TRAILING or unbalanced:
-            url = url[:-1]
-        else:
+    counts = {ch: url.count(ch) for ch in "()[]{}"}
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        unbalanced = last in _PAIRS and counts[last] > counts[_PAIRS[last]]
+        if last not in _TRAILING and not unbalanced:
             break
-    return url
+        counts[last] = counts.get(last, 0) - 1
+        end -= 1
+    return url[:end]
 
 
 def _msgid_segment(path: str) -> list[str]:
@@ -143,10 +147,25 @@ def _mask(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _line_of(text: str, position: int) -> str:
-    start = text.rfind("\n", 0, position) + 1
-    end = text.find("\n", position)
-    return text[start : end if end >= 0 else len(text)]
+def _line_kinds(text: str) -> tuple[list[int], list[str]]:
+    """Start offset of each line, and whether it names ids, addresses or neither.
+
+    Judged once per line: a long line with many ``<...>`` must not be rescanned.
+    """
+    starts = [0, *(m.end() for m in re.finditer("\n", text))]
+    kinds: list[str] = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        line = text[start:end]
+        if "<" not in line:
+            kinds.append("")
+        elif _ID_LINE.search(line):
+            kinds.append("ids")
+        elif _ADDRESS_LINE.search(line):
+            kinds.append("addresses")
+        else:
+            kinds.append("")
+    return starts, kinds
 
 
 def find_pointers(text: str, tracker_prefixes: Sequence[str] = ()) -> tuple[Pointer, ...]:
@@ -166,12 +185,11 @@ def find_pointers(text: str, tracker_prefixes: Sequence[str] = ()) -> tuple[Poin
             spans.append((match.start(), match.start() + len(url)))
     masked = _mask(text, spans)
     spans = []
+    starts, kinds = _line_kinds(masked)
     for match in _MSGID_IN_BRACKETS.finditer(masked):
         msgid = match.group(1)
-        line = _line_of(masked, match.start())
-        if _ID_LINE.search(line) or (
-            not _ADDRESS_LINE.search(line) and looks_like_message_id(msgid)
-        ):
+        kind = kinds[bisect.bisect_right(starts, match.start()) - 1]
+        if kind == "ids" or (kind != "addresses" and looks_like_message_id(msgid)):
             found.append((match.start(), Pointer(PointerKind.MESSAGE_ID, msgid, message_id=msgid)))
         spans.append(match.span())
     masked = _mask(masked, spans)
