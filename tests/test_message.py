@@ -350,3 +350,13 @@ def test_read_message_never_raises_on_mime_like_input(lines: list[str], tail: by
     m = read_message("".join(lines).encode() + tail)
     m.text.encode("utf-8")
     m.from_name.encode("utf-8")
+
+
+def test_huge_headers_stay_fast() -> None:
+    refs = b" ".join(b"<%d.ref@example.org>" % i for i in range(10_000))
+    raw = b"Subject: " + b"x" * 1_000_000 + b"\nReferences: " + refs + b"\n\nbody\n"
+    start = time.perf_counter()
+    m = read_message(raw)
+    assert time.perf_counter() - start < 5
+    assert len(m.references) == 10_000
+    assert m.text == "body\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -379,3 +381,20 @@ def test_pointer_shaped_text_never_raises(pieces: list[str]) -> None:
     text = "".join(pieces)
     find_pointers(text)
     join_wrapped_urls(text.split("\n"))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'abcdef1 ("' * 20_000,
+        "<12345678@x.y> " * 20_000,
+        "https://x.org/a" + ")" * 50_000,
+        "From: <1@x.org>\n" * 20_000,
+    ],
+    ids=["open-commit-subjects", "ids-on-one-line", "closing-parens", "address-lines"],
+)
+def test_hostile_text_stays_fast(body: str) -> None:
+    start = time.perf_counter()
+    find_pointers(body, tracker_prefixes=("XEN",))
+    join_wrapped_urls(body.split("\n"))
+    assert time.perf_counter() - start < 5  # quadratic behaviour would take minutes
