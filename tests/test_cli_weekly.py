@@ -104,6 +104,8 @@ def test_run_once_reads_mail_renders_and_sends_to_the_outbox_folder(tmp_path: Pa
     [sent] = eml(p)
     assert f"the mail is in {sent}" in out
     assert "2026-W48: sent" in out  # --once sends this week's mail whatever the hour
+    again = p.ok("run", "--once", "--at", "2026-11-26T11:00+0000")
+    assert "2026-W48: already sent" in again and f"the mail is in {sent}" in again
 
 
 def test_a_refused_mail_fails_the_command(tmp_path: Path) -> None:

@@ -222,4 +222,9 @@ def run(env: Env, once: bool, at: dt.datetime | None) -> None:
         preview = preview_weekly(service, now)
         if preview.outcome is not Outcome.NOT_DUE:
             click.echo(preview.detail)
-    _report(send_weekly(service, now, force=True))
+    result = send_weekly(service, now, force=True)
+    _report(result)
+    if result.outcome is Outcome.ALREADY_SENT and env.config.smtp.transport == "file":
+        folder = env.config.path(env.config.smtp.outbox_dir)
+        for path in sorted(folder.glob(f"*-{result.message_id}.eml"))[-1:]:
+            click.echo(f"the mail is in {path}")
