@@ -62,7 +62,7 @@ _VERSION = re.compile(r"\bv(\d+)\b|\bversion (\d+)\b", re.I)
 _RELEASE = re.compile(r"\b(\d+\.\d+(?:\.\d+)?)\b")
 _BUG_WORDS = re.compile(
     r"\b(?:bug|crash\w*|fail\w*|regression|broken|break\w*|oops|hang\w*|panic\w*|bsod|"
-    r"issue|error|leak\w*|deadlock\w*|corrupt\w*|xsa-\d+)\b",
+    r"error|leak\w*|deadlock\w*|corrupt\w*|xsa-\d+)\b",
     re.I,
 )
 _ITEM_BULLET = re.compile(r"^\s*(?:[*•+-])\s+(\S.*)$")
@@ -370,7 +370,11 @@ def infer_actions(
         )
         if implied is not None:
             statuses.setdefault(item, []).append(implied)
-        out += _pointer_actions(s, item, ctx, reading, pointers, factor)
+        # a bug report that only names a component ("qemu-upstream") is a new bug,
+        # not a pointer for the item whose title shares the word
+        weak = factor < 1.0 or ctx.score < 0.75
+        target = None if weak and _BUG_WORDS.search(s.text) else item
+        out += _pointer_actions(s, target, ctx, reading, pointers, factor)
     out += [_final_status(acts) for acts in statuses.values()]
     return _dedupe(out), len(sentences)
 

@@ -320,7 +320,8 @@ def match_title(index: ItemIndex, text: str) -> tuple[str, float] | None:
     if len(scored) > 1 and scored[1][0] > scored[0][0] - 0.2:
         return None
     cover, i = scored[0]
-    return index.entries[i].item_id, 0.5 + 0.3 * cover
+    # title words are weaker evidence than a quote: below 0.75, so proposals wait
+    return index.entries[i].item_id, 0.45 + 0.25 * cover
 
 
 def _match_rare_words(index: ItemIndex, words: set[str]) -> tuple[str, float] | None:

@@ -48,6 +48,7 @@ _NAME = (
     r"(?-i:(?P<name>[A-Z][\w'\u00c0-\u024f-]+"
     r"(?:\s+(?:[A-Z][\w'\u00c0-\u024f-]+|[A-Z]\.?)){0,2}))"
 )
+_IT_WORK = _any("this", "it", "that", r"the (?:issue|bug|item|problem|one|crash|hang|regression)")
 _I_AM = r"\bi(?:'m| am)"
 _I_WILL = r"\bi(?:'ll| will| shall)"
 _VER = r"(?:v\d+|version \d+|\[patch v\d+)"
@@ -62,7 +63,9 @@ _LANDED = _any("in", "committed", "applied", "merged", "pushed", "upstream")
 #: against one sentence, except inside ``(?-i:...)`` (names).
 CUES: tuple[tuple[Cue, str, float], ...] = (
     # claim: first person + a work verb
-    (Cue.CLAIM, rf"{_I_AM}(?: \w+)? (?:working|looking) (?:on|into|at) {_IT}\b", 0.9),
+    (Cue.CLAIM, rf"{_I_AM}(?: \w+)? working on {_IT}\b", 0.9),
+    # "looking at the patches" is a reviewer's phrase, not an owner's
+    (Cue.CLAIM, rf"{_I_AM}(?: \w+)? looking (?:into|at) {_IT_WORK}\b", 0.9),
     (Cue.CLAIM, rf"{_I_AM}(?: \w+)? working on (?:a |the )?(?:fix|patch|series)\b", 0.9),
     (
         Cue.CLAIM,
@@ -166,7 +169,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"\b"
         + _any(
             r"(?:someone|somebody|anyone) else (?:should|will have to|needs to|is welcome to|can|"
-            r"could|may) (?:take|pick)",
+            r"could|may|to) (?:take|pick)",
             r"(?:up|available|open) for grabs",
             r"(?:remove|take) (?:me|my name) (?:from|off)",
             "unassign me",
@@ -281,7 +284,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     (
         Cue.DONE,
         r"\b(?:has|have|had|is|are|was|were|got|went)(?: now| already| finally| just| all)? "
-        rf"(?:been )?(?:now )?{_DONE_WORDS}\b",
+        rf"(?:been )?(?:now )?(?:\w+ and )?{_DONE_WORDS}\b",
         0.9,
     ),
     (
@@ -293,9 +296,9 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.DONE,
-        r"\b(?:is|are|'s)(?: now| all)? (?:done|fixed|resolved|complete|completed|finished"
-        r"|sorted)\b"
-        r"(?! once| when| if| soon)",
+        r"\b(?:is|are|'s)(?: now| all)? (?:done|complete|completed|finished|sorted)\b"
+        r"(?! by| once| when| if| soon| in (?:the|a|an|userspace|libxl|xl|qemu|hardware))"
+        r"|\b(?:is|are|'s)(?: now| all)? (?:fixed|resolved)\b(?! once| when| if| soon)",
         0.85,
     ),
     (
@@ -462,6 +465,7 @@ CONDITION = re.compile(
 _DEFER_GUARD = re.compile(
     r"\b(?:no|not|don't|shouldn't|otherwise|if|unless|once|when|until|or)\b", re.I
 )
+_RELATIVE = re.compile(r"\w\s+(?:that|which|who)\s+(?:\w+\s+){0,2}$", re.I)
 _HEDGE = re.compile(
     r"\b(?:i think|i believe|maybe|probably|perhaps|possibly|might|not sure|i guess|afaik|iirc|"
     r"afaict|presumably|seems|supposedly|hopefully)\b",
@@ -517,6 +521,8 @@ def _guarded(cue: Cue, text: str, start: int, end: int) -> bool:
         return True
     if cue in (Cue.DONE, Cue.POSTED, Cue.PARTLY, Cue.DROP) and CONDITION.search(clause):
         return True
+    if cue in (Cue.DONE, Cue.POSTED) and _RELATIVE.search(clause):
+        return True  # "a commit that was merged in 2011" tells history, not news
     return cue is Cue.DEFER and bool(_DEFER_GUARD.search(clause))
 
 
