@@ -250,12 +250,12 @@ def test_server_restart_during_idle_misses_nothing(
     thread.start()
     try:
         dovecot.deliver_lmtp(REPLIES[0].read_bytes(), FOLDER)
-        _wait(lambda: owners(p, "T12") == ["Roger Pau Monne"], 15)
+        _wait(lambda: owners(p, "T12") == ["Roger Pau Monne"], 60)
         dovecot.kill()
         time.sleep(0.5)
         dovecot.start()
         dovecot.deliver_lmtp(REPLIES[2].read_bytes(), FOLDER)
-        _wait(lambda: find(p, "T5")["status"] == "done", 20)
+        _wait(lambda: find(p, "T5")["status"] == "done", 60)
     finally:
         stop.set()
         thread.join(15)
