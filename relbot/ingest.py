@@ -16,7 +16,8 @@ import datetime as dt
 import email.utils
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Connection
@@ -30,10 +31,15 @@ from relbot.core.reply import ReplyResult, ReplyRules, action_events, understand
 from relbot.core.threads import Guards, Membership, base_subject, guard_reason, thread_membership
 from relbot.errors import RelbotError, UsageError
 from relbot.mailbox import RawMail
+from relbot.outbox import Outbox, State
 from relbot.service import Service
 from relbot.store import Store
 
 log = logging.getLogger("relbot.ingest")
+
+#: the id relbot gives a week's preview (relbot.core.compose): a reply to it
+#: is an RM reviewing that week's mail
+_PREVIEW_ID = re.compile(r"^relbot\.preview\.(?P<week>\d{4}-W\d{2})\.[0-9a-f]+@")
 
 OnCommit = Callable[[Connection], None]
 
@@ -123,6 +129,9 @@ class Ingestor:
         if reason:
             self.report.guarded += 1
             return msgid, Membership(False, 0.0, reason)
+        preview = next((r for r in head.thread_ids if _PREVIEW_ID.match(r)), "")
+        if preview:
+            return msgid, Membership(True, 1.0, f"answers the preview <{preview}>")
         return msgid, thread_membership(head, self.thread_ids, self.status_subjects, self.list_tags)
 
     # -- taking a whole message --------------------------------------------
@@ -239,7 +248,7 @@ class Ingestor:
             action = decided.action
             decision = decided.decision
             if decision is Decision.APPLY and action.kind in REVIEW_KINDS:
-                self._review(conn, action, result.sender)
+                self._review(conn, action, result.sender, msg.thread_ids)
             elif decision is Decision.APPLY:
                 stored = self.store.append_events(
                     conn,
@@ -283,7 +292,7 @@ class Ingestor:
         self.report.lines.append(line)
         return line
 
-    def _review(self, conn: Connection, action: Action, by: str) -> None:
+    def _review(self, conn: Connection, action: Action, by: str, refs: Sequence[str]) -> None:
         """An RM's review command by mail: the same as on the command line."""
         if action.kind in (ActionKind.ACCEPT, ActionKind.REJECT):
             proposal_id = int(action.value.get("id", 0) or 0)
@@ -293,9 +302,29 @@ class Ingestor:
             except UsageError as exc:
                 self.report.lines.append(f"{action.kind.value} {proposal_id}: {exc}")
             return
-        from relbot import outbox  # the weekly post's review state lives there
+        box = Outbox(self.store)
+        row = next((r for r in map(_week_of_id, refs) if r), "") or _pending_week(box, conn)
+        target = State.HELD if action.kind is ActionKind.HOLD else State.APPROVED
+        verb = action.kind.value
+        if not row:
+            self.report.lines.append(f"{verb} by {by}: no mail waiting in the outbox")
+        elif box.move(row, target, conn=conn):
+            self.report.lines.append(f"{row}: {target.value} by {by} (by mail)")
+        else:
+            current = box.get(row, conn)
+            state = current.state.value if current else "not in the outbox"
+            self.report.lines.append(f"{verb} {row} by {by}: cannot, it is {state}")
 
-        outbox.review_by_mail(self.service, conn, action.kind.value, by=by, now=self.now())
+
+def _week_of_id(message_id: str) -> str:
+    """The week a preview's Message-ID names, else ''."""
+    m = _PREVIEW_ID.match(message_id)
+    return m.group("week") if m else ""
+
+
+def _pending_week(box: Outbox, conn: Connection) -> str:
+    row = box.pending(conn)
+    return row.week if row else ""
 
 
 def understand(

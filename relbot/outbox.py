@@ -108,7 +108,7 @@ class Outbox:
             found = conn.execute(query).first()
         return _row(found) if found else None
 
-    def pending(self) -> OutboxRow | None:
+    def pending(self, conn: Connection | None = None) -> OutboxRow | None:
         """The newest row that has not gone out (draft, held, approved, failed)."""
         query = (
             sa.select(outbox_table)
@@ -116,8 +116,8 @@ class Outbox:
             .order_by(outbox_table.c.week.desc())
             .limit(1)
         )
-        with self.store.transaction() as conn:
-            found = conn.execute(query).first()
+        with _connection(self.store, conn) as c:
+            found = c.execute(query).first()
         return _row(found) if found else None
 
     # -- writing ---------------------------------------------------------------
