@@ -89,6 +89,13 @@ def import_status_mail(
                 for e in events
             )
         stored = service.store.append_events(conn, events)
+        if message_id:
+            # kept whole: the preview diffs against it, and a reply to it is
+            # recognised as being in its thread
+            service.store.record_message(
+                conn, message_id=message_id, raw=raw, state="status-mail", at=now,
+                origin=origin, subject=subject, from_addr=actor,
+            )
     return ImportOutcome(
         events=tuple(stored),
         items_added=sum(e.kind is Kind.ADD for e in stored),
