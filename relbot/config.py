@@ -184,7 +184,7 @@ class Config:
     render: RenderConfig = RenderConfig()
     parsing: ParsingConfig = ParsingConfig()
     #: the ``[import]`` table: hints for reading hand-written status mails
-    import_hints: OutlineHints = OutlineHints()
+    import_hints: OutlineHints = field(default_factory=OutlineHints)
     #: the folder config.toml lives in: relative paths are relative to it
     base_dir: Path = Path(".")
 
@@ -331,7 +331,7 @@ def _check(config: Config, source: str) -> None:
         if tls == "none" and not _is_loopback(host):
             raise ConfigError(
                 f'{source} [{table}] tls: "none" is allowed only on loopback, '
-                f"but host is {host!r}; use \"ssl\" or \"starttls\""
+                f'but host is {host!r}; use "ssl" or "starttls"'
             )
     if not 0.0 <= config.parsing.confidence_threshold <= 1.0:
         raise ConfigError(
@@ -343,9 +343,7 @@ def _check(config: Config, source: str) -> None:
         ("smtp", config.smtp.password_env, config.smtp.password_command),
     ):
         if password_env and password_command:
-            raise ConfigError(
-                f"{source} [{table}]: set password_env or password_command, not both"
-            )
+            raise ConfigError(f"{source} [{table}]: set password_env or password_command, not both")
     if config.mailbox.source == "imap" and not config.imap.username:
         raise ConfigError(f'{source} [imap] username: required when [mailbox] source = "imap"')
 

@@ -93,8 +93,14 @@ def import_status_mail(
             # kept whole: the preview diffs against it, and a reply to it is
             # recognised as being in its thread
             service.store.record_message(
-                conn, message_id=message_id, raw=raw, state="status-mail", at=now,
-                origin=origin, subject=subject, from_addr=actor,
+                conn,
+                message_id=message_id,
+                raw=raw,
+                state="status-mail",
+                at=now,
+                origin=origin,
+                subject=subject,
+                from_addr=actor,
             )
     return ImportOutcome(
         events=tuple(stored),

@@ -39,7 +39,9 @@ class Project:
     def run(self, *args: str, input: str | None = None) -> Result:
         runner = CliRunner()
         return runner.invoke(
-            main, ["--config", str(self.root / "config.toml"), *args], input=input,
+            main,
+            ["--config", str(self.root / "config.toml"), *args],
+            input=input,
             catch_exceptions=False,
         )
 

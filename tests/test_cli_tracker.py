@@ -55,14 +55,27 @@ def test_show_json_schema(seeded: Project) -> None:
     state = tracker(seeded)
     assert state["schema"] == 1
     assert [s["key"] for s in state["sections"]] == [
-        "hypervisor, blockers", "tools, blockers", "hypervisor, nice to have", "tools, nice to have",
+        "hypervisor, blockers",
+        "tools, blockers",
+        "hypervisor, nice to have",
+        "tools, nice to have",
     ]
     zombie = find(state, "T1")
     assert zombie["owners"] == ["George Dunlap"]
     assert zombie["tags"] == ["BUG"]
     assert set(zombie) == {
-        "id", "text", "tags", "owners", "status", "status_note", "version", "release", "links",
-        "notes", "closed_at", "children",
+        "id",
+        "text",
+        "tags",
+        "owners",
+        "status",
+        "status_note",
+        "version",
+        "release",
+        "links",
+        "notes",
+        "closed_at",
+        "children",
     }
 
 

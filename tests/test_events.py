@@ -56,7 +56,9 @@ def test_claim_status_link_note() -> None:
 def test_done_records_when_and_reopen_clears_it() -> None:
     done = fold([*BASE, ev(4, Kind.STATUS, "T3", status="done")])
     assert done.item("T3").closed_at == T0 + dt.timedelta(minutes=4)  # type: ignore[union-attr]
-    reopened = fold([*BASE, ev(4, Kind.STATUS, "T3", status="done"), ev(5, Kind.STATUS, "T3", status="open")])
+    reopened = fold(
+        [*BASE, ev(4, Kind.STATUS, "T3", status="done"), ev(5, Kind.STATUS, "T3", status="open")]
+    )
     assert reopened.item("T3").closed_at is None  # type: ignore[union-attr]
 
 
@@ -66,7 +68,11 @@ def test_deferred_keeps_its_release() -> None:
 
 
 def test_disallowed_transition_changes_nothing() -> None:
-    events = [*BASE, ev(4, Kind.STATUS, "T3", status="dropped"), ev(5, Kind.STATUS, "T3", status="done")]
+    events = [
+        *BASE,
+        ev(4, Kind.STATUS, "T3", status="dropped"),
+        ev(5, Kind.STATUS, "T3", status="done"),
+    ]
     assert fold(events).item("T3").status is Status.DROPPED  # type: ignore[union-attr]
     assert not can_transition(Status.DROPPED, Status.DONE)
 
@@ -110,8 +116,17 @@ def test_describe_says_who_did_what() -> None:
 events_strategy = st.lists(
     st.builds(
         lambda seq, kind, item, owner, status: ev(
-            seq, kind, item, owner=owner, status=status, text=owner, id=item, section="s",
-            parent=None, event=seq - 1, url=owner,
+            seq,
+            kind,
+            item,
+            owner=owner,
+            status=status,
+            text=owner,
+            id=item,
+            section="s",
+            parent=None,
+            event=seq - 1,
+            url=owner,
         ),
         st.integers(1, 50),
         st.sampled_from(list(Kind)),

@@ -70,7 +70,14 @@ def test_parse_reply_changes_nothing(project: Project) -> None:
     assert claim["item_text"].startswith("libxl_domain_suspend.")
     assert claim["decision"] == "apply"
     assert set(claim) == {
-        "item", "item_text", "action", "value", "who", "evidence", "confidence", "decision",
+        "item",
+        "item_text",
+        "action",
+        "value",
+        "who",
+        "evidence",
+        "confidence",
+        "decision",
     }
     assert 0.0 <= claim["confidence"] <= 1.0
 
@@ -91,7 +98,8 @@ def test_ingest_each_form_applies_once(project: Project, tmp_path: Path, form: s
     assert item(project, "T5")["status"] == "done"
     assert item(project, "T1")["links"][0]["url"].endswith("2012-04/msg00871.html")
     assert (item(project, "T40")["status"], item(project, "T40")["version"]) == (
-        "patches posted", "v4",
+        "patches posted",
+        "v4",
     )
     events = project.ok("log")
     again = project.ok("ingest", *args)
@@ -192,8 +200,10 @@ def test_undecodable_member_is_quarantined_and_retried(project: Project, tmp_pat
         + b"a" * 5000
     )
     p2 = Project.create(tmp_path / "small", extra_config="")
-    cfg = (p2.root / "config.toml").read_text().replace(
-        '[parsing]\n', "[parsing]\nmax_message_bytes = 2000\n"
+    cfg = (
+        (p2.root / "config.toml")
+        .read_text()
+        .replace("[parsing]\n", "[parsing]\nmax_message_bytes = 2000\n")
     )
     (p2.root / "config.toml").write_text(cfg)
     p2.ok("init")

@@ -54,11 +54,8 @@ def mail(
     sender: str = "Roger Pau Monne <roger.pau@citrix.com>",
     extra: str = "",
 ) -> bytes:
-    ref_lines = (
-        f"In-Reply-To: <{refs.split()[-1]}>\nReferences: {' '.join(f'<{r}>' for r in refs.split())}\n"
-        if refs
-        else ""
-    )
+    chain = " ".join(f"<{r}>" for r in refs.split())
+    ref_lines = f"In-Reply-To: <{refs.split()[-1]}>\nReferences: {chain}\n" if refs else ""
     return (
         f"From: {sender}\nTo: xen-devel <xen-devel@lists.xen.org>\nSubject: {subject}\n"
         f"Date: Tue, 17 Apr 2012 10:00:00 +0100\nMessage-ID: <{msgid}>\n{ref_lines}{extra}"
@@ -149,7 +146,8 @@ def test_replies_to_replies_and_dropped_references(
     # a client that drops References: found by subject, and it waits for the RM
     fourth = mail(
         "a4@citrix.com",
-        ">  * libxl_domain_core_dump. Can take a dummy ao_how and\n>    remain synchronous internally.\n\nI'm working on this now.\n",
+        ">  * libxl_domain_core_dump. Can take a dummy ao_how and\n"
+        ">    remain synchronous internally.\n\nI'm working on this now.\n",
         refs="",
         sender="Andres Lagar <andres@example.org>",
     )
@@ -180,7 +178,8 @@ def test_malformed_own_and_auto_mail(
     malformed = (
         b"From: Broken <broken@example.org>\nSubject: Re: 4.2 Release Plan / TODO\n"
         b"Message-ID: <broken@example.org>\nReferences: <" + STATUS_ID.encode() + b">\n"
-        b'Content-Type: multipart/mixed; boundary="zzz"\n\n--zzz\nContent-Type: text/plain; charset=x-unknown\n'
+        b'Content-Type: multipart/mixed; boundary="zzz"\n\n'
+        b"--zzz\nContent-Type: text/plain; charset=x-unknown\n"
         b"Content-Transfer-Encoding: base64\n\n!!!not base64\xff\xfe\n--zz"
     )
     own = mail(

@@ -43,9 +43,7 @@ def parse_reply(env: Env, message: Path, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
-)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @pass_env
 def ingest(env: Env, paths: tuple[Path, ...]) -> None:
     """Process messages from .eml files, maildirs or mbox files, each once."""

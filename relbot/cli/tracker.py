@@ -114,7 +114,11 @@ def item() -> None:
 @click.option("--tag", "tags", multiple=True, help="Tag such as BUG (repeatable).")
 @pass_env
 def item_add(
-    env: Env, section: str, text: str, parent: str | None, owners: tuple[str, ...],
+    env: Env,
+    section: str,
+    text: str,
+    parent: str | None,
+    owners: tuple[str, ...],
     tags: tuple[str, ...],
 ) -> None:
     """Add an item with TEXT to SECTION."""
@@ -127,8 +131,15 @@ def item_add(
     new_id = tracker.new_item_id()
     tag_list = [t.strip("[] ").upper() for t in tags if t.strip("[] ")]
     _record(
-        env, Kind.ADD, new_id, id=new_id, section=key, parent=parent_id, text=text.strip(),
-        owners=list(owners), tags=tag_list,
+        env,
+        Kind.ADD,
+        new_id,
+        id=new_id,
+        section=key,
+        parent=parent_id,
+        text=text.strip(),
+        owners=list(owners),
+        tags=tag_list,
     )
 
 
@@ -319,4 +330,3 @@ def _demo(env: Env, maildir: Path) -> None:
         target = maildir / "new" / f"1334580000.M{number:03d}P0.demo"
         shutil.copyfile(reply, target)
     click.echo(f"{len(replies)} example replies are waiting in {maildir / 'new'}")
-
