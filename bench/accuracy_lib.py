@@ -199,8 +199,10 @@ def score_file(path: Path, mails: Mapping[str, StatusMail], report: Report) -> N
             report.misses.append(f"{path.name}: no note with {words!r}")
 
 
-def evaluate(paths: Iterable[Path] | None = None) -> Report:
+def evaluate(paths: Iterable[Path] | None = None, status_folders: Iterable[Path] = ()) -> Report:
     mails = load_status_mails()
+    for folder in status_folders:
+        mails.update(load_status_mails(folder))
     report = Report()
     for path in sorted(paths or REPLIES.glob("*.eml")):
         score_file(path, mails, report)
