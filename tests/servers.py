@@ -470,10 +470,13 @@ class ListServer:
     """aiosmtpd playing the mailing list: STARTTLS, then AUTH, then DATA.
 
     ``replies`` queues answers for the next DATA commands (``"451 4.3.0 try
-    later"``, ``"550 5.7.1 no"``, or ``"drop"`` to close the connection
-    instead of answering); when it is empty the mail is accepted, recorded in
-    ``received`` and, when ``deliver_to`` is set, delivered over LMTP into
-    ``deliver_folder`` so the poller sees the list's copy.
+    later"``, ``"550 5.7.1 no"``, ``"drop"`` to close the connection instead
+    of answering, or ``"stall"`` to accept and deliver the mail, set
+    ``stalled``, and hold the 250 back until ``unstall`` is set: a client can
+    be killed after the list took its mail but before it heard so); when it
+    is empty the mail is accepted, recorded in ``received`` and, when
+    ``deliver_to`` is set, delivered over LMTP into ``deliver_folder`` so the
+    poller sees the list's copy.
     """
 
     cert: TlsCert | None
@@ -486,6 +489,8 @@ class ListServer:
     replies: list[str] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     data_attempts: int = 0
+    stalled: threading.Event = field(default_factory=threading.Event)
+    unstall: threading.Event = field(default_factory=threading.Event)
     _controller: Controller | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -513,6 +518,7 @@ class ListServer:
         self._controller.start()
 
     def stop(self) -> None:
+        self.unstall.set()  # a held answer must not keep the server from stopping
         controller, self._controller = self._controller, None
         if controller is not None:
             controller.stop()
@@ -556,7 +562,7 @@ class _Handler:
             assert server.transport is not None
             server.transport.close()
             return "421 4.3.0 closing"
-        if reply is not None:
+        if reply is not None and reply != "stall":
             return reply
         raw = envelope.original_content or b""
         sender = envelope.mail_from or ""
@@ -568,4 +574,7 @@ class _Handler:
             await loop.run_in_executor(
                 None, target.deliver_lmtp, raw, self.owner.deliver_folder, sender
             )
+        if reply == "stall":
+            self.owner.stalled.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.owner.unstall.wait, 60.0)
         return "250 2.0.0 OK queued"

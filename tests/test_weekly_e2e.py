@@ -5,8 +5,8 @@ relbot is restarted (a new process state) before every step, killed for real
 once just before it handed one over, and meets a 4xx once. The folder ends
 with exactly one mail per week, each threaded after the week before.
 
-The replies between weeks (claims, pointers, an RM's approval by mail) need
-the poller and join this test when it is wired into the weekly run.
+The replies between weeks (claims, pointers, an RM's decision by mail) and a
+real ``relbot send`` process killed mid-send are in test_list_e2e.py.
 """
 
 from __future__ import annotations
