@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from pathlib import Path
 
@@ -11,7 +12,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relbot.core.model import Link, Status
-from relbot.core.outline import Outline, OutlineHints, OutlineItem, read_status_mail
+from relbot.core.outline import (
+    Outline,
+    OutlineHints,
+    OutlineItem,
+    OutlineSection,
+    read_status_mail,
+)
 from relbot.core.outline_items import Vocabulary, read_item_head
 
 SEED = Path("/work/shared/seed/000_d73fea7d9df65d49.txt")
@@ -616,3 +623,93 @@ def test_timeline_after_the_sections() -> None:
     outline = read_status_mail(text, year=2012)
     assert [s.key for s in outline.sections] == ["tools, blockers", "hypervisor"]
     assert [m.label for m in outline.milestones] == ["Feature Freeze"]
+
+
+# -- mails of each era the reader was not written against -----------------------
+
+BLIND = LAYOUTS / "blind"
+
+
+def _link_text(link: Link) -> str:
+    return link.url or link.message_id or link.tracker_id
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def blind_mismatches(name: str) -> list[str]:
+    """Every way the reading of ``blind/NAME.txt`` differs from what its RM meant."""
+    want = json.loads((BLIND / f"{name}.expected.json").read_text("utf-8"))
+    outline = read_status_mail((BLIND / f"{name}.txt").read_text("utf-8"), year=want.get("year"))
+    bad: list[str] = []
+
+    def check(what: str, got: object, expected: object) -> None:
+        if got != expected:
+            bad.append(f"{what}: got {got!r}, expected {expected!r}")
+
+    check("release", outline.release, want["release"])
+    check(
+        "milestones",
+        [[m.label, m.date.isoformat() if m.date else None] for m in outline.milestones],
+        want["milestones"],
+    )
+    check("marker", outline.marker_after, want["marker_after"])
+    check("sections", [s.key for s in outline.sections], want["sections"])
+    rows = [(sec.key, depth, it) for sec in outline.sections for depth, it in _rows_of(sec)]
+    check("item count", len(rows), len(want["items"]))
+    for (key, depth, it), exp in zip(rows, want["items"], strict=False):
+        label = f"item {_words(exp['text'])[:40]!r}"
+        text = _words(it.text)
+        if exp.get("text_start"):
+            check(f"{label} text", text[: len(_words(exp["text"]))], _words(exp["text"]))
+        else:
+            check(f"{label} text", text, _words(exp["text"]))
+        check(f"{label} section", key, exp["section"])
+        check(f"{label} depth", depth, exp["depth"])
+        for field in ("owners", "tags"):
+            if field in exp:
+                check(f"{label} {field}", list(getattr(it, field)), exp[field])
+        for field in ("status", "version", "release"):
+            if field in exp:
+                check(f"{label} {field}", str(getattr(it, field)), exp[field])
+        if "links" in exp:
+            check(f"{label} links", [_link_text(x) for x in it.links], exp["links"])
+        if "notes" in exp:
+            check(f"{label} notes", [_words(n) for n in it.notes], exp["notes"])
+        for i, start in enumerate(exp.get("notes_start", ())):
+            got = _words(it.notes[i])[: len(start)] if i < len(it.notes) else None
+            check(f"{label} note {i}", got, start)
+    for key, paragraphs in want.get("section_text", {}).items():
+        sec = next((s for s in outline.sections if s.key == key), None)
+        check(f"section {key!r} text", list(sec.text) if sec else None, paragraphs)
+    if "footnotes" in want:
+        check("footnotes", [[f.number, f.url] for f in outline.footnotes], want["footnotes"])
+    front = " ".join((*outline.preamble, *outline.intro))
+    for words in want.get("intro_has", ()):
+        check(f"intro has {words!r}", words in _words(front), True)
+    kept = " ".join(
+        (front, *(t for s in outline.sections for t in s.text), *(it.text for *_x, it in rows))
+    )
+    kept += " ".join(n for *_x, it in rows for n in it.notes)
+    for words in want.get("absent", ()):
+        check(f"{words!r} left out", words in kept, False)
+    return bad
+
+
+def _rows_of(sec: OutlineSection) -> list[tuple[int, OutlineItem]]:
+    rows: list[tuple[int, OutlineItem]] = []
+
+    def visit(items: tuple[OutlineItem, ...], depth: int) -> None:
+        for it in items:
+            rows.append((depth, it))
+            visit(it.children, depth + 1)
+
+    visit(sec.items, 0)
+    return rows
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in BLIND.glob("*.txt")))
+def test_blind_layout(name: str) -> None:
+    bad = blind_mismatches(name)
+    assert not bad, f"{len(bad)} expectations not met:\n" + "\n".join(bad)
