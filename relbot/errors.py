@@ -31,11 +31,18 @@ class MailboxError(RelbotError):
 
 
 class DeliveryError(RelbotError):
-    """Mail could not be handed to SMTP (or written by the file transport)."""
+    """Mail could not be handed to SMTP (or written by the file transport).
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    ``permanent``: the server refused it for good (5xx). ``uncertain``: the
+    connection was lost after the whole message went out, so the server may
+    have accepted it; sending it again before looking for it would risk a
+    second copy.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, uncertain: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.uncertain = uncertain
 
 
 class StoreError(RelbotError):

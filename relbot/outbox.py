@@ -209,6 +209,13 @@ class Outbox:
             )
             return bool(result.rowcount)
 
+    def note_error(self, week: str, error: str) -> None:
+        """Record what went wrong without moving the row."""
+        with self.store.transaction() as conn:
+            conn.execute(
+                outbox_table.update().where(outbox_table.c.week == week).values(error=error)
+            )
+
     def mark_previewed(self, week: str) -> None:
         with self.store.transaction() as conn:
             conn.execute(

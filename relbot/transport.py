@@ -2,7 +2,11 @@
 
 Nothing here decides what to send or to whom. SMTP answers are sorted into
 temporary (4xx, a dropped connection: retried with backoff) and permanent
-(5xx, TLS and login problems: raised at once) as ``DeliveryError``.
+(5xx, TLS and login problems: raised at once) as ``DeliveryError``. A
+connection lost or timed out after the whole message was transmitted is
+neither: the server may have queued it without our hearing so. That is
+raised at once as ``uncertain`` and never retried here; the caller looks for
+the mail on the list before sending it again.
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ class SmtpTransport:
         cfg, where = self.config, self.where
         context = _tls_context(cfg) if cfg.tls != "none" else None
         smtp: smtplib.SMTP | None = None
+        progress: _Progress | None = None
         try:
             smtp = self._connect(context)
             smtp.ehlo()
@@ -131,9 +136,12 @@ class SmtpTransport:
                         permanent=True,
                     )
                 smtp.login(cfg.username, self.password)
+            progress = _Progress()
             self.refused = {
                 rcpt: (code, _text(reply))
-                for rcpt, (code, reply) in smtp.sendmail(envelope_from, recipients, data).items()
+                for rcpt, (code, reply) in _transaction(
+                    smtp, envelope_from, recipients, data, progress
+                ).items()
             }
             if self.refused:
                 log.warning("%s: accepted the mail but refused %s", where, self.refused)
@@ -172,19 +180,85 @@ class SmtpTransport:
                 f'is tls = "{cfg.tls}" right for port {cfg.port}?',
                 permanent=True,
             ) from exc
-        except smtplib.SMTPServerDisconnected as exc:
-            raise _Temporary(f"{where}: connection dropped: {exc}") from exc
+        except (smtplib.SMTPServerDisconnected, TimeoutError) as exc:
+            # smtplib reports a read that timed out as a disconnection
+            if isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError):
+                what = f"no answer within {cfg.timeout:g} s"
+            else:
+                what = f"connection dropped: {exc}"
+            if progress is not None and progress.payload_sent:
+                raise _uncertain(where, what) from exc
+            raise _Temporary(f"{where}: {what}") from exc
         except ConnectionRefusedError as exc:
             raise _Temporary(f"{where}: connection refused — is the server running?") from exc
-        except TimeoutError as exc:
-            raise _Temporary(f"{where}: no answer within {cfg.timeout:g} s") from exc
         except smtplib.SMTPException as exc:  # (an OSError too: keep it above OSError)
             raise DeliveryError(f"{where}: {exc}", permanent=True) from exc
         except OSError as exc:
+            if progress is not None and progress.payload_sent:
+                raise _uncertain(where, str(exc.strerror or exc)) from exc
             raise _Temporary(f"{where}: {exc.strerror or exc}") from exc
         finally:
             if smtp is not None:
                 _quit(smtp)
+
+
+class _Progress:
+    """How far one SMTP transaction got."""
+
+    def __init__(self) -> None:
+        #: the message and its final "." went out: the server may have queued it
+        self.payload_sent = False
+
+
+def _uncertain(where: str, what: str) -> DeliveryError:
+    return DeliveryError(
+        f"{where}: {what}, after the whole message was sent; the server may have "
+        "accepted it, so it is not sent again before it is looked for on the list",
+        uncertain=True,
+    )
+
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+
+
+def _transaction(
+    smtp: smtplib.SMTP,
+    envelope_from: str,
+    recipients: list[str],
+    data: bytes,
+    progress: _Progress,
+) -> dict[str, tuple[int, bytes]]:
+    """MAIL, RCPT and DATA, as ``smtplib.SMTP.sendmail``, noting when the payload went out.
+
+    ``sendmail`` cannot tell a connection lost before DATA (nothing was
+    delivered: safe to retry) from one lost while waiting for the answer to
+    the payload (it may have been delivered), so the steps are spelled out.
+    ``data`` has CRLF line endings (``SMTP_POLICY``). Returns the refused
+    recipients.
+    """
+    options = [f"SIZE={len(data)}"] if smtp.has_extn("size") else []
+    code, reply = smtp.mail(envelope_from, options)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, envelope_from)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for rcpt in recipients:
+        code, reply = smtp.rcpt(rcpt)
+        if code not in (250, 251):
+            refused[rcpt] = (code, reply)
+    if len(refused) == len(recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, reply = smtp.docmd("DATA")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    payload = _LEADING_DOT.sub(b"..", data)
+    if not payload.endswith(b"\r\n"):
+        payload += b"\r\n"
+    smtp.send(payload + b".\r\n")
+    progress.payload_sent = True
+    code, reply = smtp.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+    return refused
 
 
 def _tls_context(cfg: SmtpConfig) -> ssl.SSLContext:

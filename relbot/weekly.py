@@ -15,6 +15,8 @@ The protocol, in order:
    only when it is not there.
 5. 4xx (after the transport's own retries): back to draft, tried again at
    the next tick. 5xx: ``failed``, logged, and the release managers told.
+   The connection lost after the whole mail went out: the list may have it,
+   so the row stays ``sending`` and step 4 decides, as after a crash.
 
 Review: ``auto`` sends on time; ``preview`` mails the draft to the release
 managers ``preview_hours`` ahead and sends on time unless held; ``approve``
@@ -76,6 +78,9 @@ class Outcome(StrEnum):
     HELD = "held"
     AWAITING_APPROVAL = "awaiting approval"
     RETRY_LATER = "retry later"
+    #: the connection was lost after the whole mail went out: it stays
+    #: ``sending`` and is looked for on the list before any second attempt
+    UNCERTAIN = "uncertain"
     FAILED = "failed"
     BUSY = "busy"
     DRY_RUN = "dry run"
@@ -256,6 +261,15 @@ def _deliver(service: Service, row: OutboxRow, now: dt.datetime, *, back_to: Sta
     try:
         transport.send(msg, envelope_from=sender[0] if sender else "", recipients=recipients)
     except DeliveryError as exc:
+        if exc.uncertain:
+            outbox.note_error(row.week, str(exc))
+            log.warning("%s: %s", row.week, exc)
+            return _result(
+                Outcome.UNCERTAIN,
+                row,
+                f"{row.week}: may be on the list already ({exc}); "
+                "it is looked for there before it is sent again",
+            )
         if exc.permanent:
             outbox.move(
                 row.week, State.FAILED, only_from=frozenset({State.SENDING}), error=str(exc)

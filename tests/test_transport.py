@@ -6,7 +6,9 @@ import dataclasses
 import email
 import email.policy
 import os
+import socket
 import sys
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -160,12 +162,49 @@ def test_permanent_failure_is_not_retried(list_server: ListServer, tls_cert: Tls
     assert sleeps == [] and list_server.data_attempts == 1
 
 
-def test_dropped_connection_is_retried(list_server: ListServer, tls_cert: TlsCert) -> None:
-    list_server.replies.append("drop")
+def test_drop_after_the_message_went_out_is_uncertain_and_not_retried(
+    list_server: ListServer, tls_cert: TlsCert
+) -> None:
+    list_server.replies.append("drop")  # the list closes instead of answering the payload
     sleeps = Sleeps()
-    send(SmtpTransport(smtp_config(list_server, tls_cert), "secret", sleep=sleeps), message())
-    assert sleeps == [2.0]
-    assert len(list_server.received) == 1
+    with pytest.raises(DeliveryError, match="after the whole message was sent") as e:
+        send(SmtpTransport(smtp_config(list_server, tls_cert), "secret", sleep=sleeps), message())
+    assert e.value.uncertain and not e.value.permanent
+    assert sleeps == [] and list_server.data_attempts == 1
+
+
+def test_no_answer_after_the_message_went_out_is_uncertain(
+    list_server: ListServer, tls_cert: TlsCert
+) -> None:
+    list_server.replies.append("stall")  # the list takes it, then says nothing
+    sleeps = Sleeps()
+    config = smtp_config(list_server, tls_cert, timeout=1.0)
+    transport = SmtpTransport(config, "secret", sleep=sleeps)
+    with pytest.raises(DeliveryError, match="no answer within 1 s, after the whole message") as e:
+        send(transport, message())
+    assert e.value.uncertain and not e.value.permanent
+    assert sleeps == [] and len(list_server.received) == 1  # it did reach the list
+
+
+def test_drop_before_data_is_retried(tls_cert: TlsCert) -> None:
+    """A server that hangs up at once: nothing was sent, so trying again is safe."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        hangups = threading.Thread(target=_hang_up, args=(listener, 3), daemon=True)
+        hangups.start()
+        cfg = SmtpConfig(transport="smtp", host="127.0.0.1", port=port, tls="none", retries=2)
+        sleeps = Sleeps()
+        with pytest.raises(DeliveryError, match="connection dropped") as e:
+            send(SmtpTransport(cfg, "", sleep=sleeps), message())
+        hangups.join(5)
+    assert not e.value.uncertain and not e.value.permanent
+    assert sleeps == [2.0, 4.0]
+
+
+def _hang_up(listener: socket.socket, times: int) -> None:
+    for _ in range(times):
+        conn, _addr = listener.accept()
+        conn.close()
 
 
 def test_server_down_is_temporary() -> None:

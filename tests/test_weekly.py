@@ -322,6 +322,46 @@ def test_4xx_is_retried_then_left_for_the_next_tick(
     assert len(list_server.received) == 1
 
 
+def test_a_drop_after_the_mail_went_out_is_looked_for_then_sent_once(
+    tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
+) -> None:
+    list_server.deliver_to = dovecot
+    tables = _real_servers(dovecot, list_server, tls_cert)
+    service = new_service(tmp_path, **tables)
+    seed(service)
+    service.transport = _smtp(service, list_server)
+    list_server.replies.append("drop")  # closes instead of answering the payload
+    result = send_weekly(service, SLOT)
+    assert result.outcome is Outcome.UNCERTAIN and "looked for there" in result.detail
+    assert list_server.data_attempts == 1  # the transport did not retry it
+    row = Outbox(service.store).get("2026-W49")
+    assert row is not None and row.state is State.SENDING
+    assert "after the whole message was sent" in row.error
+    # this list did not keep it: not in the folder, so it goes again, once
+    later = new_service(tmp_path, **tables)
+    later.transport = _smtp(later, list_server)
+    assert send_weekly(later, SLOT + dt.timedelta(hours=2)).outcome is Outcome.SENT
+    assert send_weekly(later, SLOT + dt.timedelta(hours=3)).outcome is Outcome.ALREADY_SENT
+    assert len(list_server.received) == 1
+
+
+def test_no_answer_after_the_mail_went_out_finds_it_on_the_list(
+    tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
+) -> None:
+    list_server.deliver_to = dovecot
+    tables = _real_servers(dovecot, list_server, tls_cert)
+    service = new_service(tmp_path, **tables)
+    seed(service)
+    service.transport = _smtp(service, list_server, timeout=1.0)
+    list_server.replies.append("stall")  # takes it, delivers it, never answers
+    assert send_weekly(service, SLOT).outcome is Outcome.UNCERTAIN
+    later = new_service(tmp_path, **tables)
+    later.transport = _smtp(later, list_server)
+    result = send_weekly(later, SLOT + dt.timedelta(hours=2))
+    assert result.outcome is Outcome.FOUND_ON_LIST
+    assert len(list_server.received) == 1 and list_server.data_attempts == 1
+
+
 # -- review ---------------------------------------------------------------------------
 
 
@@ -425,7 +465,7 @@ def _real_servers(dovecot: Dovecot, server: ListServer, cert: TlsCert) -> dict[s
     }
 
 
-def _smtp(service: Service, server: ListServer) -> SmtpTransport:
+def _smtp(service: Service, server: ListServer, **changes: Any) -> SmtpTransport:
     """The SMTP transport with no real sleeping between retries."""
-    config = dataclasses.replace(service.config.smtp, host=server.host, port=server.port)
+    config = dataclasses.replace(service.config.smtp, host=server.host, port=server.port, **changes)
     return SmtpTransport(config, "secret", sleep=lambda _delay: None)
