@@ -69,6 +69,25 @@ TABLE = [
     ("Not merged yet.", None, None),
     ("Otherwise I'll defer it to 4.3 next week.", None, None),
     ("I'll send v4 by Friday.", None, None),
+    # held-out phrasings: a look, "the pci one", a patch to post, a time of posting
+    ("I'll take a look at this one, I have the hardware.", "claim", "Jane Doe"),
+    ("I can take the pci one as well.", "claim", "Jane Doe"),
+    (
+        "I have a patch doing the xend-style workaround in libxl, I'll post it tomorrow.",
+        "claim",
+        "Jane Doe",
+    ),
+    ("Posted it yesterday.", "status", "patches posted"),
+    ("The hang is fixed with the patch I posted yesterday.", "status", "patches posted"),
+    ("A BIOS update fixes it, nothing to do in Xen. Please drop it.", "status", "dropped"),
+    ("You can remove this.", "status", "dropped"),
+    ("This went in last week. You can remove it from the list.", "status", "done"),
+    ("Realistically it won't be in 4.13.", "status", "deferred"),
+    ("I don't think this will make it.", "status", "at risk"),
+    ("I will not be able to work on it for 4.2. Please move it to 4.3.", "status", "deferred"),
+    ("I'll have v1 out before the freeze.", None, None),
+    ("I don't think it can go in as is.", None, None),
+    ("Please drop it from the series.", None, None),
 ]
 
 
@@ -104,6 +123,39 @@ def test_versions_and_releases_are_read() -> None:
 def test_correction_only_for_an_item_that_moved_on() -> None:
     got = read("No, that one wasn't merged yet.", SHUTDOWN)
     assert got == [("correction", {"status": "patches posted", "was": "done"})]
+    got = read("Small correction: this isn't fully in. Only patch 1 was committed.", SHUTDOWN)
+    assert got[0] == ("correction", {"status": "patches posted", "was": "done"})
+
+
+def test_a_request_told_over_several_sentences() -> None:
+    # "add the following:" then the item; "add it under x86, with me as owner"
+    got = read(
+        "Could you please add the following to the tools blockers section?\n"
+        "  * [PATCH v3 0/4] libxl: add shared memory between domains\n"
+    )
+    assert [k for k, _ in got] == ["add"]
+    assert str(got[0][1]["text"]).endswith("libxl: add shared memory between domains")
+    assert got[0][1]["section"] == "tools, blockers"
+    got = read("You're missing the kexec work. Please add it as a tools blocker, with me as owner.")
+    assert [k for k, _ in got] == ["add"]
+    assert got[0][1]["text"] == "the kexec work" and got[0][1]["owners"] == ["Jane Doe"]
+    assert got[0][1]["section"] == "tools, blockers"
+    url = "http://lists.xen.org/archives/html/xen-devel/2013-04/msg01789.html"
+    got = read(f"Please add nested EPT to the list. The v3 patchset has been posted: {url}")
+    assert [k for k, _ in got] == ["add"]
+    assert got[0][1]["status"] == "patches posted" and got[0][1]["links"] == [{"url": url}]
+
+
+def test_a_patch_subject_beside_its_address_is_one_link() -> None:
+    got = read(
+        "New version posted:\n[PATCH v3] libxl: vif rate\n<4F8C2A11.5050302@iweb.com>", SUSPEND
+    )
+    assert [v for k, v in got if k == "link"] == [{"message_id": "4F8C2A11.5050302@iweb.com"}]
+
+
+def test_off_list_remarks_claim_nothing() -> None:
+    words = "The CI build fails. Not related to anything on this list; I'm looking into it."
+    assert read(words) == []
 
 
 def test_pointers_link_or_become_candidate_bugs() -> None:

@@ -143,6 +143,25 @@ def test_other_layouts() -> None:
     assert (text_of(ctx.item_id, tracker) or "").startswith("Core scheduling")
 
 
+def test_a_quoted_url_names_its_item() -> None:
+    tracker = tracker_from("2024_oleksii.eml")
+    body = "> * Hyperlaunch [\n> https://gitlab.com/xen-project/xen/-/issues/173\n> ]\n\nv3 out\n"
+    assert text_of(contexts(body, tracker)[0].item_id, tracker) == "Hyperlaunch"
+
+
+def test_remarks_nested_in_a_quoted_item_count_as_the_item() -> None:
+    body = (
+        ">       * [BUG] Zombie driver domains.  There's a bug where PV guests with\n"
+        ">         devices passed through with xl hang around as zombies.\n"
+        ">               * One of several recent reports of Zombie domains, which\n"
+        "\nPatch sent.\n"
+    )
+    assert (text_of(contexts(body)[0].item_id) or "").startswith("Zombie driver domains")
+    # quoted alone, a nested work item is still the one answered
+    body = ">       * Interfaces which may need to be async:\n>  * libxl_domain_suspend.\n\nMine.\n"
+    assert (text_of(contexts(body)[0].item_id) or "").startswith("libxl_domain_suspend")
+
+
 def test_match_chunk_rejects_unrelated_text() -> None:
     index = build_index(SEED)
     assert match_chunk(index, "We will release when it is ready, as always.") is None

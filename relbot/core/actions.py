@@ -76,6 +76,8 @@ _STATUS_OF = {
     Cue.RISK: Status.AT_RISK,
 }
 _HINTS = OutlineHints()
+#: "a CI failure, not related to anything on this list; I'm looking into it"
+_OFF_LIST = re.compile(r"(?i)\b(?:unrelated|not related) to (?:any(?:thing)?|this|the|these)\b")
 
 
 def _release(text: str, current: str, fallback: str) -> str:
@@ -190,6 +192,33 @@ def _bullet_actions(s: Sentence, reading: Reading, ctx: Context) -> list[Action]
     return [_act(ActionKind.ADD, None, value, reading, s, 0.85 if ctx.section else 0.7)]
 
 
+def _fill_add(asked: Action, s: Sentence, pointers: Sequence[Pointer]) -> Action | None:
+    """The item a "please add the following:" announced: a series subject or a bullet."""
+    series = next((p for p in pointers if p.kind is PointerKind.PATCH), None)
+    links = [pointer_value(p) for p in pointers if p.kind not in (PointerKind.PATCH,)]
+    bullet = _ITEM_BULLET.match(s.text)
+    if series is not None:
+        text, owners = series.value, []
+    elif bullet is not None and not _owner_line(s.text):
+        head = read_item_head(bullet.group(1), _HINTS.vocabulary)
+        text, owners = head.text, list(head.owners)
+    else:
+        return None
+    value = {**asked.value, "text": text, "links": links, "owners": owners}
+    return replace(asked, value=value, evidence=s.text, line_no=s.line_no)
+
+
+def _refine_add(old: Action, s: Sentence, reading: Reading) -> Action:
+    """A later sentence on a new item: the section it names, the sender as owner."""
+    value = dict(old.value)
+    section = _section_for(s.text, reading, Context())
+    if section:
+        value["section"] = section
+    if _ME_OWNER.search(s.text):
+        value["owners"] = [*value.get("owners", ()), reading.sender]
+    return replace(old, value=value)
+
+
 def _status_value(hit: Hit, reading: Reading, pointers: Sequence[Pointer]) -> dict[str, str]:
     status = _STATUS_OF[hit.cue]
     text = hit.sentence.text
@@ -217,10 +246,29 @@ def _correction(hit: Hit, item: str | None, reading: Reading) -> Action | None:
     explicit = re.match(r"(?i)\W*(?:no\b|nope|actually|not quite|sorry|erm|hmm)", text)
     if known is None or not (known.status.closed or known.status is Status.DEFERRED or explicit):
         return None
-    merged = re.search(r"(?i)commit|merg|appl|push|tree|staging|revert", text)
+    merged = re.search(r"(?i)commit|merg|appl|push|tree|staging|revert|\bin\b", text)
     status = Status.PATCHES_POSTED if merged else Status.IN_PROGRESS
     value = {"status": status.value, "was": known.status.value}
     return _act(ActionKind.CORRECTION, item, value, reading, hit.sentence, hit.confidence)
+
+
+#: "please add the following:", "add it under x86": the item is told elsewhere
+_PLACEHOLDER = re.compile(
+    r"(?i)(?:the )?(?:following|below|above)"
+    r"(?: (?:items?|entry|entries|series|ones?|patch(?:es)?))?"
+    r"(?:\s*$|\s+(?:to|under|in|into|on|for|as|with)\b|\s*[,:;])"
+    r"|(?:this|these|that|those|it|them)(?: (?:one|item|entry|series|ones|items))?"
+    r"(?:\s*$|\s+(?:to|under|in|into|on|for|as|with)\b|\s*[,:;])"
+)
+#: "with me as owner", "owner would be me"
+_ME_OWNER = re.compile(
+    r"(?i)\b(?:me as (?:the )?owner|owner(?:'s| is| would be| will be|:) me|assign it to me)\b"
+)
+
+
+def is_placeholder(text: str) -> bool:
+    """Add text that only points elsewhere ("the following", "it under x86")."""
+    return bool(_PLACEHOLDER.match(text.strip()))
 
 
 def _add_action(hit: Hit, reading: Reading, ctx: Context, pointers: Sequence[Pointer]) -> Action:
@@ -259,9 +307,12 @@ def _pointer_actions(
 ) -> list[Action]:
     """Pointers under an item link it; with no item they are candidate bugs."""
     out: list[Action] = []
+    located = any(p.url or p.message_id for p in pointers)
     for p in pointers:
         if p.kind is PointerKind.COMMIT:
             continue
+        if p.kind is PointerKind.PATCH and located:
+            continue  # "[PATCH v3] subject <msgid>": the subject names the link beside it
         if item is not None:
             out.append(_act(ActionKind.LINK, item, pointer_value(p), reading, s, 0.9 * factor))
             continue
@@ -303,7 +354,9 @@ def infer_actions(
     out: list[Action] = []
     statuses: dict[str | None, list[Action]] = {}
     last_add: int | None = None
+    awaiting: Action | None = None
     sentences = split_sentences(lines, first_line)[: max(budget, 0)]
+    off_list = any(_OFF_LIST.search(s.text) for s in sentences)
     for s in sentences:
         item, factor = ctx.item_id, 1.0 if ctx.score >= 0.75 else 0.85
         if item is None and ctx.section is None:
@@ -318,20 +371,36 @@ def infer_actions(
                 old, value={**old.value, "owners": [*old.value.get("owners", ()), owner]}
             )
             continue
-        bullets = _bullet_actions(s, reading, ctx)
-        if bullets:
-            out += bullets
-            continue
-        hits = find_cues(s)
         pointers = [
             p
             for p in find_pointers(s.text, reading.tracker_prefixes)
             if not (p.message_id and p.message_id in reading.thread_ids)
         ]
+        if awaiting is not None:
+            filled = _fill_add(awaiting, s, pointers)
+            if filled is not None:
+                awaiting, last_add = None, len(out)
+                out.append(filled)
+                continue
+        bullets = _bullet_actions(s, reading, ctx)
+        if bullets:
+            out += bullets
+            continue
+        hits = find_cues(s)
         add = next((h for h in hits if h.cue is Cue.ADD), None)
         if add is not None:
-            last_add = len(out)
-            out.append(_add_action(add, reading, ctx, pointers))
+            asked = _add_action(add, reading, ctx, pointers)
+            if is_placeholder(str(asked.value["text"])) and last_add is not None:
+                # "Please add it under x86, with me as owner": more on the item just asked for
+                out[last_add] = _refine_add(out[last_add], s, reading)
+            elif is_placeholder(str(asked.value["text"])) and not asked.value["links"]:
+                awaiting = asked  # "please add the following:", the item comes next
+            else:
+                last_add = len(out)
+                out.append(asked)
+            continue
+        if last_add is not None and item is None and _ME_OWNER.search(s.text):
+            out[last_add] = _refine_add(out[last_add], s, reading)
             continue
         series = next((p for p in pointers if p.kind is PointerKind.PATCH), None)
         if series is not None and item is None and ctx.section and ctx.item_id is None:
@@ -341,16 +410,22 @@ def infer_actions(
             last_add = len(out)
             out.append(_act(ActionKind.ADD, None, value, reading, s, 0.8))
             continue
-        if last_add is not None and pointers and not hits and item is None:
-            # "Please add X." then "See <url>": the pointer belongs to the new item
+        posted = [h for h in hits if h.cue is Cue.POSTED]
+        if last_add is not None and item is None and (pointers or posted) and posted == hits:
+            # "Please add X." then "v3 was posted: <url>": news of the new item
             old = out[last_add]
             links = [*old.value.get("links", ()), *(pointer_value(p) for p in pointers)]
-            out[last_add] = replace(old, value={**old.value, "links": links})
+            value = {**old.value, "links": links}
+            if posted:
+                value.update(_status_value(posted[0], reading, pointers))
+            out[last_add] = replace(old, value=value)
             continue
         said_status = False
         for h in hits:
             conf = h.confidence * (factor if item else 0.8)
             if h.cue in (Cue.CLAIM, Cue.CLAIM_WEAK, Cue.CLAIM_OTHER, Cue.UNCLAIM):
+                if item is None and off_list:
+                    continue  # the writer said this is about none of the items
                 owner = h.match.group("name") if h.cue is Cue.CLAIM_OTHER else reading.sender
                 kind = ActionKind.UNCLAIM if h.cue is Cue.UNCLAIM else ActionKind.CLAIM
                 out.append(_act(kind, item, {"owner": owner}, reading, s, conf))
@@ -376,15 +451,24 @@ def infer_actions(
         target = None if weak and _BUG_WORDS.search(s.text) else item
         out += _pointer_actions(s, target, ctx, reading, pointers, factor)
     out += [_final_status(acts) for acts in statuses.values()]
+    out += [awaiting] if awaiting is not None else []
     return _dedupe(out), len(sentences)
 
 
 def _final_status(acts: Sequence[Action]) -> Action:
-    """One status per item and block: a deferral or drop wins, then partly, then the last."""
+    """One status per item and block: a deferral or drop wins, then partly, then the last.
+
+    "It went in last week, you can remove it from the list": the removal is
+    what follows from done, so done beats a drop said beside it.
+    """
+    said = {a.value.get("status") for a in acts}
     for wanted in (("deferred", "dropped"), ("partly done",)):
         chosen = [a for a in acts if a.value.get("status") in wanted]
         if chosen:
-            return chosen[-1]
+            last = chosen[-1]
+            if last.value.get("status") == "dropped" and "done" in said:
+                return [a for a in acts if a.value.get("status") == "done"][-1]
+            return last
     return acts[-1]
 
 

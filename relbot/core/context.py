@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from relbot.core.model import Tracker
@@ -68,6 +68,9 @@ class _Entry:
     weight: float
     title_weight: float
     title_size: int
+    #: the item this one is nested under, when that is a remark on it rather
+    #: than a piece of work ("* One of several recent reports of ...")
+    remark_on: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +91,26 @@ class ItemIndex:
     title_postings: Mapping[str, tuple[tuple[int, float], ...]]
     sections: tuple[_SectionEntry, ...]
     unknown_weight: float
+    #: a link's URL or Message-ID -> the entry whose item carries it
+    links: Mapping[str, int] = field(default_factory=dict)
 
     def weight(self, token: str) -> float:
         hits = self.postings.get(token)
         return hits[0][1] if hits else self.unknown_weight
+
+
+_URL = re.compile(r"https?://[^\s<>\[\]()\"']+")
+#: a nested item whose head runs this long is a sentence about its parent
+_REMARK_WORDS = 8
+
+
+def _link_key(url: str) -> str:
+    return url.rstrip("/.,;:>").lower()
+
+
+def _is_remark(item_text: str, owners: Sequence[str]) -> bool:
+    """A sub-bullet that comments on its parent: a long sentence, nobody's work."""
+    return not owners and len(_title(item_text).split()) >= _REMARK_WORDS
 
 
 def _title(text: str) -> str:
@@ -117,6 +136,8 @@ def build_index(tracker: Tracker) -> ItemIndex:
     words: list[set[str]] = []
     titles: list[set[str]] = []
     meta: list[tuple[str, str, int]] = []
+    remarks: list[str | None] = []
+    link_keys: list[list[str]] = []
     sections: list[tuple[str, int]] = []
     for pos, (key, item_id) in enumerate(ordered):
         if item_id is None:
@@ -129,6 +150,10 @@ def build_index(tracker: Tracker) -> ItemIndex:
         words.append(set(tokens(body)))
         titles.append(set(tokens(_title(found.text))))
         meta.append((found.id, found.section, pos))
+        remarks.append(
+            found.parent if found.parent and _is_remark(found.text, found.owners) else None
+        )
+        link_keys.append([_link_key(k) for x in found.links for k in (x.url, x.message_id) if k])
     count = max(len(words), 1)
     df: dict[str, int] = {}
     for ws in words:
@@ -152,6 +177,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
                 weight=sum(idf[w] for w in ws) or 1.0,
                 title_weight=sum(idf.get(w, unknown) for w in ts) or 1.0,
                 title_size=len(ts),
+                remark_on=remarks[i],
             )
         )
     section_entries = []
@@ -169,6 +195,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
         title_postings={w: tuple(v) for w, v in title_postings.items()},
         sections=tuple(section_entries),
         unknown_weight=unknown,
+        links={k: i for i, keys in enumerate(link_keys) for k in keys},
     )
 
 
@@ -204,6 +231,10 @@ def match_chunk(index: ItemIndex, text: str, anchor: int = -1) -> tuple[int, flo
     ids = _explicit_ids(index, text)
     if ids:
         return index.by_id[ids[-1]], 1.0
+    linked = {index.links[k] for k in map(_link_key, _URL.findall(text)) if k in index.links}
+    if len(linked) == 1:
+        # the 2024 layout quotes an item's URL on its own line: that URL names it
+        return linked.pop(), 1.0
     words = set(tokens(text))
     if not words:
         return None
@@ -270,6 +301,8 @@ class _RunState:
     section: str | None = None
     score: float = 0.0
     excerpt: str = ""
+    #: entries matched so far in this run of quotes
+    quoted: set[int] = field(default_factory=set)
 
 
 def _read_quote(index: ItemIndex, lines: Sequence[str], state: _RunState, anchor: int) -> int:
@@ -289,9 +322,14 @@ def _read_quote(index: ItemIndex, lines: Sequence[str], state: _RunState, anchor
             continue
         i, score = found
         entry = index.entries[i]
+        anchor = entry.pos
+        parent = index.by_id.get(entry.remark_on) if entry.remark_on else None
+        state.quoted.add(i)
+        if parent is not None and parent in state.quoted:
+            # the answer under an item and the remarks nested in it is about the item
+            continue
         state.item, state.section, state.score = i, entry.section, score
         state.excerpt = text[:100]
-        anchor = entry.pos
     return anchor
 
 

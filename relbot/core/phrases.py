@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from relbot.core.pointers import join_wrapped_urls
@@ -43,6 +43,8 @@ def _any(*alternatives: str) -> str:
 _IT = _any(
     "this", "it", "that", "these", "those",
     r"the (?:issue|bug|item|problem|series|patch(?:es)?|one|work|fix)",
+    # "the pci one", "the ballooning bug": one of several items just quoted
+    r"the [\w/-]+ (?:one|item|bug|issue)",
 )
 _NAME = (
     r"(?-i:(?P<name>[A-Z][\w'\u00c0-\u024f-]+"
@@ -114,9 +116,14 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.CLAIM_WEAK,
+        rf"\bi(?:'ll| will| can)(?: \w+)? (?:take|have) a (?:\w+ )?look (?:into|at) {_IT_WORK}\b",
+        0.8,
+    ),
+    (
+        Cue.CLAIM_WEAK,
         r"\bi have (?:a |an |some )?(?:\w+ )?"
         r"(?:series|patch(?:es|set)?|prototype|implementation|draft|rfc)\b"
-        r".{0,40}\b(?:for (?:this|it)|i can (?:post|send)|ready)",
+        r".{0,60}\b(?:for (?:this|it)|i(?: can|'ll| will) (?:post|send)|ready)",
         0.8,
     ),
     (
@@ -217,6 +224,13 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.POSTED,
+        r"\b(?:posted|sent(?: out)?|submitted|resent|reposted)(?: it| them)? (?:yesterday|today|"
+        r"this (?:morning|afternoon|week)|earlier(?: today)?|last (?:week|night|\w+day)|"
+        r"on \w+day|a (?:few|couple of) days ago)\b",
+        0.85,
+    ),
+    (
+        Cue.POSTED,
         r"\b(?:resent|reposted|respun|rebased and resent) (?:it |them |the series |this )?as"
         rf" {_VER}",
         0.9,
@@ -276,6 +290,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
             rf"weren't|didn't)(?: \w+)?(?: been| yet)* (?:{_DONE_WORDS}|go(?:ne)? in|done|fixed|"
             r"finished|complete)",
             rf"not (?:yet )?(?:{_DONE_WORDS}|in yet)",
+            r"(?:isn't|is not|aren't|are not|wasn't|was not)(?: \w+)? in(?= ?[.!,;]| ?$| yet)",
             r"(?:was|got|has been|have been|were) reverted",
         )
         + r"\b",
@@ -298,7 +313,9 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         Cue.DONE,
         r"\b(?:is|are|'s)(?: now| all)? (?:done|complete|completed|finished|sorted)\b"
         r"(?! by| once| when| if| soon| in (?:the|a|an|userspace|libxl|xl|qemu|hardware))"
-        r"|\b(?:is|are|'s)(?: now| all)? (?:fixed|resolved)\b(?! once| when| if| soon)",
+        r"|\b(?:is|are|'s)(?: now| all)? (?:fixed|resolved)\b(?! once| when| if| soon"
+        # "fixed by the patch I posted": a fix on the list is not a fix in the tree
+        r"| (?:with|by) (?:the|a|my|this|his|her|their) (?:patch|series|fix|change))",
         0.85,
     ),
     (
@@ -331,8 +348,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     (
         Cue.DEFER,
         r"\b(?:won't|will not|(?:is|are)n't going to|(?:is |are )?not going to|can't) "
-        r"(?:happen|make it|be ready|land|be done|go in|get in)(?: in time)? (?:for|in|by) "
-        r"(?:this release|\d+\.\d+|the release)",
+        r"(?:happen|make it|make|be ready|land|be done|go in|get in|be in|be part of)(?: in time)?"
+        r" (?:(?:for|in|by|into) )?(?:this release|\d+\.\d+|the release)",
         0.85,
     ),
     (
@@ -358,7 +375,10 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
             r"a (?:real )?(?:bug|problem|blocker))",
             r"(?:is|are) obsolete",
             r"won'?t fix",
-            r"(?:nothing|no action) (?:left )?to do here",
+            r"(?:nothing|no action) (?:left )?to do (?:here|in xen|for xen|on (?:the )?xen side)",
+            r"(?:please|you can|can you|could you|feel free to|let's|we can|so) (?:just )?"
+            r"(?:drop|remove) (?:it|this|that)(?: one| item| entry)?"
+            r"(?! from (?:the |this |my )?(?:series|patch|tree|code|hypervisor|toolstack))",
             r"turned out (?:to be|not to be) (?:a )?(?:user error|non-issue|not a bug|bogus"
             r"|invalid)",
             r"(?:we|i)(?:'ve| have)? abandoned",
@@ -385,6 +405,11 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
             r"not sure (?:i|we|it)(?:'ll| will| can)? (?:make it|finish|get)",
             r"blocked (?:on|by)",
             r"(?:will|is going to) be tight",
+            r"(?:don't|do not) (?:think|expect|see) (?:that )?(?:this|it|that|we|i)"
+            r"(?:'ll| will| can| is going to)? "
+            r"(?:make it|be ready|land|happen|get (?:it )?in|go in|be done)"
+            # "I don't think it can go in as is" is a reviewer asking for changes
+            r"(?! as is| like this| in (?:this|its current) (?:form|shape|state))",
         )
         + r"\b",
         0.8,
@@ -444,9 +469,9 @@ _TRIGGERS = {
     Cue.DEFER: r"defer|postpon|punt|push|mov|bump|slip|delay|won't|will not|going to|can't|scope|"
     r"too late|not for|not target|material|can wait",
     Cue.DROP: (
-        r"track|remov|drop|delet|no longer|\bnot\b|obsolete|fix|to do here|turned out|abandon"
+        r"track|remov|drop|delet|no longer|\bnot\b|obsolete|fix|to do|turned out|abandon"
     ),
-    Cue.RISK: r"stuck|unlikely|review|risk|slip|time|not sure|blocked|tight|doubt",
+    Cue.RISK: r"stuck|unlikely|review|risk|slip|time|not sure|blocked|tight|doubt|think|expect|see",
     Cue.ADD: r"add|missing|forgot|missed|left out|dropped|\blist\b|tracker|another|one more",
 }
 # fmt: on
@@ -465,6 +490,10 @@ CONDITION = re.compile(
 _DEFER_GUARD = re.compile(
     r"\b(?:no|not|don't|shouldn't|otherwise|if|unless|once|when|until|or)\b", re.I
 )
+#: "I'll have v1 out by Friday": what will happen is not news yet
+_FUTURE = re.compile(r"(?:'ll|\bwill|\bshall)\b", re.I)
+#: "I won't be able to work on it for 4.2": bounded by a release, so a deferral
+_FOR_RELEASE = re.compile(r"\b(?:for|in|before) (?:this release|the release|\d+\.\d+)\b", re.I)
 _RELATIVE = re.compile(r"\w\s+(?:that|which|who)\s+(?:\w+\s+){0,2}$", re.I)
 _HEDGE = re.compile(
     r"\b(?:i think|i believe|maybe|probably|perhaps|possibly|might|not sure|i guess|afaik|iirc|"
@@ -521,6 +550,9 @@ def _guarded(cue: Cue, text: str, start: int, end: int) -> bool:
         return True
     if cue in (Cue.DONE, Cue.POSTED, Cue.PARTLY, Cue.DROP) and CONDITION.search(clause):
         return True
+    if cue in (Cue.DONE, Cue.POSTED, Cue.PARTLY) and _FUTURE.search(clause):
+        # "I'll mark it as done" is the news itself, said by whoever decides
+        return not re.match(r"(?i)mark|consider", text[start:end])
     if cue in (Cue.DONE, Cue.POSTED) and _RELATIVE.search(clause):
         return True  # "a commit that was merged in 2011" tells history, not news
     return cue is Cue.DEFER and bool(_DEFER_GUARD.search(clause))
@@ -551,6 +583,10 @@ def find_cues(sentence: Sentence) -> list[Hit]:
             conf *= 0.7
         hits.append(Hit(cue, conf, sentence, m))
     found = {h.cue for h in hits}
+    if Cue.UNCLAIM in found and Cue.DEFER not in found and _FOR_RELEASE.search(text):
+        # "I won't have time for 4.2": the owner stays, the work moves on
+        hits = [replace(h, cue=Cue.DEFER) if h.cue is Cue.UNCLAIM else h for h in hits]
+        found = {h.cue for h in hits}
     # "I won't have time, let's defer it": the deferral is the news, not the owner
     beaten = {Cue.UNCLAIM, Cue.RISK} if Cue.DEFER in found else set()
     beaten |= {Cue.DONE} if Cue.PARTLY in found else set()
