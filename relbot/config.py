@@ -119,6 +119,9 @@ class MailConfig:
     threading: Literal["chain", "standalone"] = "chain"
     #: subject tags a list adds, stripped when matching subjects
     list_tags: tuple[str, ...] = ()
+    #: a mail whose send was interrupted is sent again only when it is still
+    #: not in the folder this long after the attempt (a slow or moderated list)
+    resend_after_minutes: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)

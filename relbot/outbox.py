@@ -75,6 +75,8 @@ class OutboxRow:
     attempts: int
     error: str
     preview_sent: bool
+    #: when it was last handed to the transport
+    attempted_at: dt.datetime | None = None
 
 
 class Outbox:
@@ -187,7 +189,7 @@ class Outbox:
         with _connection(self.store, conn) as c:
             return bool(c.execute(query).rowcount)
 
-    def start_sending(self, week: str, from_state: State) -> bool:
+    def start_sending(self, week: str, from_state: State, now: dt.datetime) -> bool:
         """``from_state`` -> sending, counting the attempt; committed on return."""
         with self.store.transaction() as conn:
             return self.move(
@@ -196,7 +198,19 @@ class Outbox:
                 only_from=frozenset({from_state}),
                 conn=conn,
                 attempts=outbox_table.c.attempts + 1,
+                attempted_at=utc(now),
             )
+
+    def count_attempt(self, week: str, now: dt.datetime) -> bool:
+        """One more attempt at a row that stays ``sending``; False if it is not."""
+        with self.store.transaction() as conn:
+            result = conn.execute(
+                outbox_table.update()
+                .where(outbox_table.c.week == week)
+                .where(outbox_table.c.state == State.SENDING.value)
+                .values(attempts=outbox_table.c.attempts + 1, attempted_at=utc(now))
+            )
+            return bool(result.rowcount)
 
     def update_draft(self, week: str, *, raw: bytes, subject: str) -> bool:
         """Replace a draft's text (same Message-ID); False unless it is a draft."""
@@ -304,4 +318,5 @@ def _row(r: Any) -> OutboxRow:
         attempts=int(r.attempts),
         error=r.error,
         preview_sent=bool(r.preview_sent),
+        attempted_at=from_utc(r.attempted_at),
     )

@@ -106,6 +106,8 @@ outbox_table = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("error", sa.Text, nullable=False, default=""),
     sa.Column("preview_sent", sa.Boolean, nullable=False, default=False),
+    #: when the mail was last handed to the transport
+    sa.Column("attempted_at", sa.String(40)),
 )
 
 leases_table = sa.Table(
@@ -129,8 +131,17 @@ def _create_all(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _outbox_attempted_at(conn: Connection) -> None:
+    # a store made by 0001 after this column was declared has it already
+    if "attempted_at" not in {c["name"] for c in sa.inspect(conn).get_columns("outbox")}:
+        conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN attempted_at VARCHAR(40)"))
+
+
 #: name -> step, applied in order; never edit a step once released, add one
-MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (("0001_initial", _create_all),)
+MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
+    ("0001_initial", _create_all),
+    ("0002_outbox_attempted_at", _outbox_attempted_at),
+)
 
 
 def utc(value: dt.datetime) -> str:

@@ -12,7 +12,8 @@ The protocol, in order:
    thread set) and as an outgoing message, in one transaction.
 4. A row found in ``sending`` means a crash during the hand-over: the watched
    folder is searched for its Message-ID first, and the mail is sent again
-   only when it is not there.
+   only when it is not there and the last attempt is older than
+   ``[mail] resend_after_minutes`` (a slow or moderated list shows it late).
 5. 4xx (after the transport's own retries): back to draft, tried again at
    the next tick. 5xx: ``failed``, logged, and the release managers told.
    The connection lost after the whole mail went out: the list may have it,
@@ -78,6 +79,9 @@ class Outcome(StrEnum):
     HELD = "held"
     AWAITING_APPROVAL = "awaiting approval"
     RETRY_LATER = "retry later"
+    #: an interrupted send that is not on the list yet, tried too recently to
+    #: send again (``[mail] resend_after_minutes``)
+    WAITING_FOR_LIST = "waiting for the list"
     #: the connection was lost after the whole mail went out: it stays
     #: ``sending`` and is looked for on the list before any second attempt
     UNCERTAIN = "uncertain"
@@ -188,6 +192,8 @@ def _send_locked(
         recovered = _recover(service, row, now, resend_allowed=True)
         if recovered is not None:
             return recovered
+        if not outbox.count_attempt(week, now):
+            return _result(Outcome.BUSY, row, f"{week}: changed while sending began")
         return _deliver(service, row, now, back_to=_ready_state(config))
     if row is not None and row.state is State.SENT:
         when = describe_time(row.sent_at, config.schedule) if row.sent_at else "earlier"
@@ -225,7 +231,7 @@ def _send_locked(
         if late > grace and not force:
             return _missed(week, slot, late, config)
         row = _refresh_draft(service, outbox, row, now, slot)
-    if not outbox.start_sending(week, row.state):
+    if not outbox.start_sending(week, row.state, now):
         current = outbox.get(week)
         state = current.state.value if current else "gone"
         return _result(Outcome.BUSY, row, f"{week}: changed while sending began (now {state})")
@@ -347,6 +353,18 @@ def _recover(
         log.info("%s: <%s> is already on the list; not sending it again", row.week, row.message_id)
         record_sent(service, row, now)
         return _result(Outcome.FOUND_ON_LIST, row, f"{row.week}: already on the list, not resent")
+    resend_at = _resend_at(service.config, row)
+    if resend_at is not None and now < resend_at:
+        # a slow or moderated list may still deliver it: another copy now
+        # would make two
+        when = describe_time(resend_at, service.config.schedule)
+        detail = (
+            f"{row.week}: an interrupted send of <{row.message_id}> is not on the list yet; "
+            f"not sending it again before {when} "
+            f"([mail] resend_after_minutes = {service.config.mail.resend_after_minutes:g})"
+        )
+        log.info("%s", detail)
+        return _result(Outcome.WAITING_FOR_LIST, row, detail)
     if not resend_allowed:
         note = "interrupted while sending and not found on the list"
         Outbox(service.store).move(
@@ -360,6 +378,18 @@ def _recover(
         row.message_id,
     )
     return None
+
+
+def _resend_at(config: Config, row: OutboxRow) -> dt.datetime | None:
+    """When a ``sending`` row that is not on the list may go again; None: at once.
+
+    Only an SMTP list can be slow to show a mail; the file transport writes
+    whole files or none.
+    """
+    if config.smtp.transport != "smtp" or config.mail.resend_after_minutes <= 0:
+        return None
+    last = row.attempted_at or row.created_at
+    return last + dt.timedelta(minutes=config.mail.resend_after_minutes)
 
 
 # -- review ------------------------------------------------------------------------

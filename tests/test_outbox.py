@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from relbot.errors import UsageError
 from relbot.outbox import OPEN_STATES, TRANSITIONS, Outbox, State, sources_of
@@ -75,7 +76,7 @@ def test_start_sending_is_a_compare_and_set(store: Store, tmp_path: Path) -> Non
 
     def go(box: Outbox) -> None:
         barrier.wait()
-        won.append(box.start_sending("2026-W49", State.DRAFT))
+        won.append(box.start_sending("2026-W49", State.DRAFT, NOW))
 
     threads = [threading.Thread(target=go, args=(b,)) for b in boxes]
     for t in threads:
@@ -85,13 +86,40 @@ def test_start_sending_is_a_compare_and_set(store: Store, tmp_path: Path) -> Non
     assert won.count(True) == 1
     row = Outbox(store).get("2026-W49")
     assert row is not None and row.state is State.SENDING and row.attempts == 1
+    assert row.attempted_at == NOW
+
+
+def test_another_attempt_at_a_sending_row_is_counted(store: Store) -> None:
+    box = Outbox(store)
+    make(box)
+    assert not box.count_attempt("2026-W49", SLOT)  # a draft is not being sent
+    box.start_sending("2026-W49", State.DRAFT, NOW)
+    assert box.count_attempt("2026-W49", SLOT)
+    row = box.get("2026-W49")
+    assert row is not None and (row.attempts, row.attempted_at) == (2, SLOT)
+    box.note_error("2026-W49", "connection lost")
+    row = box.get("2026-W49")
+    assert row is not None and row.state is State.SENDING and row.error == "connection lost"
+
+
+def test_a_store_from_before_attempted_at_is_migrated(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    make(Outbox(Store(url)))
+    with Store(url).transaction() as conn:  # as the first release left it
+        conn.execute(sa.text("ALTER TABLE outbox DROP COLUMN attempted_at"))
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE name LIKE '0002%'"))
+    store = Store(url)
+    row = Outbox(store).get("2026-W49")
+    assert row is not None and row.attempted_at is None
+    assert Outbox(store).start_sending("2026-W49", State.DRAFT, NOW)
+    assert Store(url).migrate() == []
 
 
 def test_move_refuses_what_the_table_does_not_allow(store: Store) -> None:
     box = Outbox(store)
     make(box)
     assert not box.move("2026-W49", State.SENT)  # draft -> sent skips sending
-    assert box.start_sending("2026-W49", State.DRAFT)
+    assert box.start_sending("2026-W49", State.DRAFT, NOW)
     assert box.move("2026-W49", State.SENT, sent_at=SLOT)
     row = box.get("2026-W49")
     assert row is not None and row.state is State.SENT and row.sent_at == SLOT
@@ -105,7 +133,7 @@ def test_hold_and_approve(store: Store) -> None:
     assert box.hold("2026-W49").state is State.HELD  # holding twice is fine
     assert not box.update_draft("2026-W49", raw=b"new", subject="s")  # held text stays
     assert box.approve("2026-W49").state is State.APPROVED
-    assert box.start_sending("2026-W49", State.APPROVED)
+    assert box.start_sending("2026-W49", State.APPROVED, NOW)
     with pytest.raises(UsageError, match="cannot hold 2026-W49: it is sending"):
         box.hold("2026-W49")
     with pytest.raises(UsageError, match="no mail for 2026-W50"):
@@ -116,7 +144,7 @@ def test_pending_and_last_sent(store: Store) -> None:
     box = Outbox(store)
     assert box.pending() is None and box.last_sent() is None
     make(box, "2026-W48")
-    box.start_sending("2026-W48", State.DRAFT)
+    box.start_sending("2026-W48", State.DRAFT, NOW)
     box.move("2026-W48", State.SENT, sent_at=NOW)
     make(box, "2026-W49")
     pending, last = box.pending(), box.last_sent()

@@ -252,8 +252,14 @@ def test_crash_before_smtp_with_imap_sends_once(
         send_weekly(service, SLOT)
     restarted = new_service(tmp_path, **tables)
     restarted.transport = _smtp(restarted, list_server)
-    assert send_weekly(restarted, SLOT + dt.timedelta(minutes=5)).outcome is Outcome.SENT
+    # not on the list, but a slow list may still show it: wait resend_after_minutes
+    waiting = send_weekly(restarted, SLOT + dt.timedelta(minutes=5))
+    assert waiting.outcome is Outcome.WAITING_FOR_LIST
+    assert "resend_after_minutes = 60" in waiting.detail and list_server.received == []
+    assert send_weekly(restarted, SLOT + dt.timedelta(minutes=61)).outcome is Outcome.SENT
     assert len(list_server.received) == 1
+    row = Outbox(restarted.store).get("2026-W49")
+    assert row is not None and row.attempts == 2
 
 
 def test_two_processes_racing_send_only_one_sends(root: Path) -> None:
@@ -360,6 +366,93 @@ def test_no_answer_after_the_mail_went_out_finds_it_on_the_list(
     result = send_weekly(later, SLOT + dt.timedelta(hours=2))
     assert result.outcome is Outcome.FOUND_ON_LIST
     assert len(list_server.received) == 1 and list_server.data_attempts == 1
+
+
+class ModeratedList:
+    """The list's SMTP server takes mail at once; a moderator lets it through later."""
+
+    def __init__(self, server: ListServer, dovecot: Dovecot) -> None:
+        self.server, self.dovecot = server, dovecot
+
+    def approve_all(self) -> None:
+        for mail in self.server.received:
+            self.dovecot.deliver_lmtp(mail.data)
+
+
+def _crash_after_the_list_took_it(
+    tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert, **mail: Any
+) -> dict[str, Any]:
+    tables = _real_servers(dovecot, list_server, tls_cert)
+    if mail:
+        tables["mail"] = mail
+    service = new_service(tmp_path, **tables)
+    seed(service)
+    service.transport = CrashingTransport(_smtp(service, list_server), after=True)
+    with pytest.raises(Crash):
+        send_weekly(service, SLOT)
+    return tables
+
+
+def _restarted(tmp_path: Path, list_server: ListServer, tables: dict[str, Any]) -> Service:
+    service = new_service(tmp_path, **tables)
+    service.transport = _smtp(service, list_server)
+    return service
+
+
+def test_a_moderated_list_gets_time_before_a_second_copy(
+    tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
+) -> None:
+    moderated = ModeratedList(list_server, dovecot)  # nothing reaches the folder by itself
+    tables = _crash_after_the_list_took_it(tmp_path, dovecot, list_server, tls_cert)
+    for minutes in (1, 30, 59):
+        result = send_weekly(
+            _restarted(tmp_path, list_server, tables), SLOT + dt.timedelta(minutes=minutes)
+        )
+        assert result.outcome is Outcome.WAITING_FOR_LIST, minutes
+        assert "not sending it again before Mon 30 Nov 2026 13:00 GMT" in result.detail
+    moderated.approve_all()
+    result = send_weekly(_restarted(tmp_path, list_server, tables), SLOT + dt.timedelta(minutes=70))
+    assert result.outcome is Outcome.FOUND_ON_LIST
+    assert len(list_server.received) == 1
+
+
+def test_a_mail_the_list_never_shows_goes_again_after_the_wait(
+    tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
+) -> None:
+    tables = _crash_after_the_list_took_it(
+        tmp_path, dovecot, list_server, tls_cert, resend_after_minutes=30
+    )
+    service = _restarted(tmp_path, list_server, tables)
+    assert send_weekly(service, SLOT + dt.timedelta(minutes=29)).outcome is (
+        Outcome.WAITING_FOR_LIST
+    )
+    assert send_weekly(service, SLOT + dt.timedelta(minutes=31)).outcome is Outcome.SENT
+    assert len(list_server.received) == 2  # the first copy was lost by the list
+
+
+def test_resend_after_zero_minutes_checks_the_folder_and_resends_at_once(
+    tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
+) -> None:
+    tables = _crash_after_the_list_took_it(
+        tmp_path, dovecot, list_server, tls_cert, resend_after_minutes=0
+    )
+    service = _restarted(tmp_path, list_server, tables)
+    assert send_weekly(service, SLOT + dt.timedelta(minutes=1)).outcome is Outcome.SENT
+
+
+def test_an_earlier_weeks_interrupted_send_waits_too_then_fails(
+    tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
+) -> None:
+    tables = _crash_after_the_list_took_it(tmp_path, dovecot, list_server, tls_cert)
+    # the next week's run, a day early for its own slot, looks at last week's row
+    service = _restarted(tmp_path, list_server, tables)
+    send_weekly(service, SLOT + dt.timedelta(minutes=30))
+    row = Outbox(service.store).get("2026-W49")
+    assert row is not None and row.state is State.SENDING
+    assert send_weekly(service, SLOT + dt.timedelta(days=7)).week == "2026-W50"
+    row = Outbox(service.store).get("2026-W49")
+    assert row is not None and row.state is State.FAILED  # never on the list: not sent late
+    assert [r.data.count(b"2026-W49") > 0 for r in list_server.received] == [True, False]
 
 
 # -- review ---------------------------------------------------------------------------

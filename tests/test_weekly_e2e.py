@@ -127,9 +127,11 @@ def test_four_weeks_exactly_one_threaded_mail_each(
     assert send_weekly(restart(), SLOT + WEEK + dt.timedelta(minutes=5)).outcome is Outcome.BUSY
     outcomes.append(send_weekly(restart(), SLOT + WEEK + dt.timedelta(minutes=20)).outcome)
 
-    # week 3: killed just before the hand-over; the restart sends it, once
+    # week 3: killed just before the hand-over; not on the list, so once
+    # resend_after_minutes (60) have passed, a restart sends it, once
     _killed_send(tmp_path, tables, SLOT + 2 * WEEK, "before")
     outcomes.append(send_weekly(restart(), SLOT + 2 * WEEK + dt.timedelta(minutes=20)).outcome)
+    outcomes.append(send_weekly(restart(), SLOT + 2 * WEEK + dt.timedelta(minutes=65)).outcome)
 
     # week 4: the list says "try later" once; the transport's retry gets it through
     list_server.replies.append("451 4.3.0 greylisted, try later")
@@ -140,6 +142,7 @@ def test_four_weeks_exactly_one_threaded_mail_each(
     assert outcomes == [
         Outcome.SENT,
         Outcome.FOUND_ON_LIST,
+        Outcome.WAITING_FOR_LIST,
         Outcome.SENT,
         Outcome.SENT,
         Outcome.ALREADY_SENT,

@@ -62,8 +62,11 @@ def outbox(env: Env, limit: int) -> None:
         return
     schedule = env.config.schedule
     for row in rows:
-        when = row.sent_at if row.state is State.SENT else row.send_at
-        label = "sent" if row.state is State.SENT else "due"
+        when, label = row.send_at, "due"
+        if row.state is State.SENT:
+            when, label = row.sent_at, "sent"
+        elif row.state is State.SENDING and row.attempted_at is not None:
+            when, label = row.attempted_at, "tried"
         at = f"{label} {describe_time(when, schedule)}" if when else ""
         flags = " previewed" if row.preview_sent else ""
         click.echo(f"{row.week}  {row.state.value:<8}  {at}  <{row.message_id}>{flags}")
