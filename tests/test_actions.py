@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_context import SEED
+from test_context import SEED, tracker_from
 
 from relbot.core.actions import ActionKind, Reading, infer_actions
 from relbot.core.context import Context, build_index
@@ -88,6 +88,11 @@ TABLE = [
     ("I'll have v1 out before the freeze.", None, None),
     ("I don't think it can go in as is.", None, None),
     ("Please drop it from the series.", None, None),
+    ("Rahul from my team will take over.", "claim", "Rahul"),
+    ("All of this has been committed now, bar the last patch.", "status", "partly done"),
+    ("We ran out of time, it will have to wait for 4.3.", "status", "deferred"),
+    ("FWIW, I've just pushed v9 which addresses the comments.", "status", "patches posted"),
+    ("I think Tim committed these last week?", "status", "done"),
 ]
 
 
@@ -118,6 +123,11 @@ def test_versions_and_releases_are_read() -> None:
     assert read("Let's defer to 4.3.", SUSPEND)[0][1]["release"] == "4.3"
     # the release being made is not the target of a deferral
     assert read("Won't happen for 4.2.", SUSPEND)[0][1]["release"] == "4.3"
+    # a release named as missed is not the target either, even when the tracker has none
+    unnamed = tracker_from("2024_oleksii.eml")
+    assert read("Not going to happen for 4.19.", "T5", unnamed)[0][1]["release"] == "4.20"
+    assert read("This is 4.20 material.", "T5", unnamed)[0][1]["release"] == "4.20"
+    assert read("FWIW, I've just pushed v9.", SUSPEND)[0][1]["version"] == "v9"
 
 
 def test_correction_only_for_an_item_that_moved_on() -> None:
@@ -156,6 +166,7 @@ def test_a_patch_subject_beside_its_address_is_one_link() -> None:
 def test_off_list_remarks_claim_nothing() -> None:
     words = "The CI build fails. Not related to anything on this list; I'm looking into it."
     assert read(words) == []
+    assert read("Not a release item, but could someone look at my series? http://x.org/a") == []
 
 
 def test_pointers_link_or_become_candidate_bugs() -> None:

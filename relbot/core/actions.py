@@ -77,7 +77,10 @@ _STATUS_OF = {
 }
 _HINTS = OutlineHints()
 #: "a CI failure, not related to anything on this list; I'm looking into it"
-_OFF_LIST = re.compile(r"(?i)\b(?:unrelated|not related) to (?:any(?:thing)?|this|the|these)\b")
+_OFF_LIST = re.compile(
+    r"(?i)\b(?:unrelated|not related) to (?:any(?:thing)?|this|the|these)\b"
+    r"|\bnot (?:a|an) (?:release|tracked) (?:item|blocker|issue)"
+)
 
 
 def _release(text: str, current: str, fallback: str) -> str:
@@ -90,6 +93,16 @@ def next_release(tracker: Tracker) -> str:
     if tracker.next_release:
         return tracker.next_release
     m = re.fullmatch(r"(\d+)\.(\d+)", tracker.release.strip())
+    return f"{m.group(1)}.{int(m.group(2)) + 1}" if m else ""
+
+
+#: a deferral that names the release it misses, not the one it moves to
+_MISSED = re.compile(r"(?i)n't|\bnot\b|too late|out of scope|\bmiss")
+
+
+def _after(release: str) -> str:
+    """The release after ``release`` ("4.19" -> "4.20"), or ''."""
+    m = re.fullmatch(r"(\d+)\.(\d+)", release)
     return f"{m.group(1)}.{int(m.group(2)) + 1}" if m else ""
 
 
@@ -230,6 +243,11 @@ def _status_value(hit: Hit, reading: Reading, pointers: Sequence[Pointer]) -> di
             value["version"] = version
     elif status is Status.DEFERRED:
         release = _release(text, reading.tracker.release, next_release(reading.tracker))
+        missed = _RELEASE.findall(hit.match.group(0))
+        if missed and _MISSED.search(hit.match.group(0)):
+            # "not going to happen for 4.19": the release named is the one missed
+            later = [r for r in _RELEASE.findall(text) if r not in missed]
+            release = later[0] if later else _after(missed[0]) or release
         if release:
             value["release"] = release
     elif status is Status.PARTLY_DONE:
@@ -449,7 +467,8 @@ def infer_actions(
         # not a pointer for the item whose title shares the word
         weak = factor < 1.0 or ctx.score < 0.75
         target = None if weak and _BUG_WORDS.search(s.text) else item
-        out += _pointer_actions(s, target, ctx, reading, pointers, factor)
+        if target is not None or not off_list:
+            out += _pointer_actions(s, target, ctx, reading, pointers, factor)
     out += [_final_status(acts) for acts in statuses.values()]
     out += [awaiting] if awaiting is not None else []
     return _dedupe(out), len(sentences)

@@ -55,7 +55,9 @@ _I_AM = r"\bi(?:'m| am)"
 _I_WILL = r"\bi(?:'ll| will| shall)"
 _VER = r"(?:v\d+|version \d+|\[patch v\d+)"
 _DONE_WORDS = _any(
-    "committed", "applied", "merged", "pushed", "checked in", r"upstream(?:ed)?",
+    # "pushed v9" is a new version on the list, not a commit
+    "committed", "applied", "merged", r"pushed(?! (?:out )?(?:a |the )?(?:new |updated )?v\d)",
+    "checked in", r"upstream(?:ed)?",
     r"in (?:the )?tree", "in staging", "in unstable", "in master",
 )
 _BE = r"(?:(?:is|are|was|were|has been|have been|got|went) )?(?:now |already )?"
@@ -139,7 +141,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.CLAIM_OTHER,
-        rf"\b{_NAME} "
+        # "Rahul from my team will take over"
+        rf"\b{_NAME}(?: (?:from|of|in|on) (?:my|our|the|his|her|their) \w+)?,? "
         + _any("will", "is going to", r"said (?:he|she|they)(?:'d| would| will)", "has agreed to",
                "offered to", "volunteered to")
         + r" (?:take|pick|look|handle|work|do)\b",
@@ -208,6 +211,12 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.POSTED,
+        r"\b(?:i(?:'ve| have)?|we(?:'ve| have)?)(?: just| now)? pushed(?: out)? (?:a |the )?"
+        r"(?:new |updated )?(?:v\d+|version \d+)\b",
+        0.9,
+    ),
+    (
+        Cue.POSTED,
         r"\b(?:has|have|had) (?:just |now |already )?(?:posted|sent|resent|submitted) "
         rf"(?:a |an |the |his |her |their )?(?:new |updated |\w+ )?(?:{_VER}|version"
         r"|patch(?:es)?|series)\b",
@@ -266,6 +275,13 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"\b(?:hypervisor|xen|tools?|toolstack|libxl|xl|x86|arm|kernel|linux|qemu|hv|first|"
         r"initial|main|core|preparatory|prep|cleanup) (?:side|part|half|bits|portion|patches|"
         rf"changes|series|work) {_BE}{_LANDED}\b",
+        0.85,
+    ),
+    (
+        Cue.PARTLY,
+        r"\b(?:bar|except(?: for)?|apart from|other than|save for|but for) (?:the )?"
+        r"(?:last|final|first|remaining|one|two|three|\d+) (?:\w+ )?(?:patch(?:es)?|ones?|bits?|"
+        r"parts?|pieces?)\b",
         0.85,
     ),
     (
@@ -333,7 +349,9 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.DONE,
-        r"\b(?:committed|applied|pushed|merged) (?:last week|yesterday|today|this week|earlier|"
+        r"\b(?:committed|applied|pushed|merged)"
+        r"(?: (?:it|them|these|this|those|the series|the patch(?:es)?))?"
+        r" (?:last week|yesterday|today|this week|earlier|"
         r"on \w+|as [0-9a-f]{7,}|to (?:staging|unstable|master|the tree))",
         0.9,
     ),
@@ -356,7 +374,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         Cue.DEFER,
         r"\b(?:out of scope for|too late for|not (?:for|targeting)) (?:this release|\d+\.\d+)"
         r"|\b(?:\d+\.\d+|next release) material\b"
-        r"|\bcan wait (?:for|until|till) (?:\d+\.\d+|the next release)",
+        r"|\b(?:can|will|'ll|would|has to|have to) (?:have to )?wait (?:for|until|till) "
+        r"(?:\d+\.\d+|the next release)",
         0.85,
     ),
     (
@@ -461,13 +480,14 @@ _TRIGGERS = {
     Cue.CLAIM_OTHER: r"work|look|take|pick|handl|volunteer|owns|assign|put|\bdo\b",
     Cue.UNCLAIM: r"\bi\b|\bi'|grabs|else|unassign|remove|take",
     Cue.POSTED: r"post|sent|submit|mail|\bout\b|list|v\d|version|spin|respun|round|revision",
-    Cue.PARTLY: r"/|\bof\b|side|part|half|bits|follow|patch|everything|\ball\b",
+    Cue.PARTLY: r"/|\bof\b|side|part|half|bits|follow|patch|everything|\ball\b|bar|except|apart|"
+    r"other than|save for|but for",
     Cue.ASK_DONE: r"\?",
     Cue.NOT_DONE: r"n't|\bnot\b|revert",
     Cue.DONE: r"commit|appl|merg|push|tree|stag|unstable|master|upstream|went|gone|land|\bin\b|"
     r"done|fix|resolv|complet|finish|sort|mark|consider",
     Cue.DEFER: r"defer|postpon|punt|push|mov|bump|slip|delay|won't|will not|going to|can't|scope|"
-    r"too late|not for|not target|material|can wait",
+    r"too late|not for|not target|material|wait",
     Cue.DROP: (
         r"track|remov|drop|delet|no longer|\bnot\b|obsolete|fix|to do|turned out|abandon"
     ),
