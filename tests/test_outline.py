@@ -344,7 +344,7 @@ def test_layout_2013() -> None:
         "xl does not handle migrate interruption gracefully": (
             "bugs resolved since last update",
             ("Ian Jackson",),
-            Status.OPEN,
+            Status.DONE,
             "good",
         ),
         "qemu-upstream: cd-insert and cd-eject not working": (
@@ -366,7 +366,13 @@ def test_layout_2013() -> None:
             Status.OPEN,
             "ok",
         ),
-        "Event channel scalability": ("features on-track", ("Wei Liu",), Status.OPEN, "good"),
+        # "-  RFC v5 submitted, needs review" under it
+        "Event channel scalability": (
+            "features on-track",
+            ("Wei Liu",),
+            Status.PATCHES_POSTED,
+            "good",
+        ),
         "CPUID-based idle (don't rely on ACPI info f/ dom0)": (
             "features on-track",
             ("Boris Ostrovsky",),
@@ -455,32 +461,32 @@ def test_layout_2024() -> None:
     expected = {
         "[PATCH v3 00/12] Arm cache coloring": (
             "arm",
-            Status.OPEN,
+            Status.PARTLY_DONE,
             f"{lore}20240315105902.160047-1-carlo.nonato@minervasys.tech/",
             ("6/12 are merged",),
         ),
         "[PATCH v2] xen/arm: Set correct per-cpu cpu_core_mask": (
             "arm",
-            Status.OPEN,
+            Status.PATCHES_POSTED,
             f"{lore}20240228103555.172101-1-Henry.Wang@arm.com/",
             (),
         ),
         "[PATCH v7 0/8] x86/vmx: guest cpuid policy rework": (
             "x86",
-            Status.OPEN,
+            Status.PATCHES_POSTED,
             f"{lore}20240402110546.97432-1-roger.pau@citrix.com/T/#t",
             ("v7 was sent", "waiting for an Ack from the maintainers"),
         ),
         "[PATCH 0/4] iommu/x86: fixes for unity range checks": (
             "x86",
-            Status.OPEN,
+            Status.PARTLY_DONE,
             f"{lore}20240201170159.66330-1-roger.pau@citrix.com/",
             ("almost all of the series is merged",),
         ),
         "x86/spec-ctrl: the XSA-452 follow-ups": ("x86", Status.OPEN, "", ()),
         "[PATCH v6 0/7] Introduce generic headers": (
             "common",
-            Status.OPEN,
+            Status.PATCHES_POSTED,
             f"{lore}cover.1710517542.git.oleksii.kurochko@gmail.com/",
             (),
         ),
@@ -504,6 +510,12 @@ def test_layout_2024() -> None:
         for t, (s, it) in items.items()
     }
     assert got == expected
+    cpuid = items["[PATCH v7 0/8] x86/vmx: guest cpuid policy rework"][1]
+    assert cpuid.version == "v7"
+    # the sign-off is no part of the last section
+    assert outline.sections[-1].text == ()
+    assert outline.closing[-1] == "Best regards,\nOleksii"
+    assert outline.release == "4.19"
     spec = items["x86/spec-ctrl: the XSA-452 follow-ups"][1]
     assert spec.owners == ("Andrew Cooper",) and spec.links == (Link(tracker_id="XSA-452"),)
 

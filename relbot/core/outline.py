@@ -22,15 +22,16 @@ from __future__ import annotations
 import re
 
 from relbot.core.model import Footnote, Link
+from relbot.core.outline_attrs import attach_line, loose_attr, title_line
 from relbot.core.outline_build import (
     Draft,
+    DraftAttr,
     DraftItem,
     DraftSection,
     build_outline,
     heading_key,
-    milestone_date,
 )
-from relbot.core.outline_lines import Line, clean_lines
+from relbot.core.outline_lines import Line, clean_lines, signoff_at
 from relbot.core.outline_model import (
     Outline,
     OutlineHints,
@@ -38,6 +39,7 @@ from relbot.core.outline_model import (
     OutlineMilestone,
     OutlineSection,
 )
+from relbot.core.outline_timeline import is_table_chrome, mail_year, milestone_date, read_milestone
 
 __all__ = [
     "Outline",
@@ -55,12 +57,8 @@ _STAR_HEADING = re.compile(r"^\s*\*{2,}\s*([^*].*?)\s*\*{2,}\s*:?\s*$")
 _COLON_HEADING = re.compile(r"^(\S[^:]*?):\s*$")
 _BULLET = re.compile(r"^(\s*)([*•+-]|\d{1,2}[.)])\s+(\S.*)$")
 _FOOTNOTE = re.compile(r"^\[(\d{1,3})\]\s+(\S+)\s*$")
-_ARROW_MILESTONE = re.compile(r"^(\S.*?)\s+--+\s+(\S.*)$")
-_COLON_MILESTONE = re.compile(r"^\s*(?:[*-]\s+)?([^:]{2,60}?):\s+(\S.*)$")
-_KEY_VALUE = re.compile(r"(?i)^(owners?|status|prognosis)\s*:\s*(.*)$")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
 _MAX_DEPTH = 16
-_MAX_ITEM_LINES = 200
 
 
 #: the hints when the config gives none
@@ -75,12 +73,14 @@ def read_status_mail(
     ``year`` dates milestones written without one ("19 March"); pass the year
     of the mail's Date header. Items nest by indentation; ``-`` lines under a
     ``*`` item are its owners, links or notes; relbot's own generated parts
-    (``hints.skip_blocks``) are left out.
+    (``hints.skip_blocks``) and the sender's sign-off are left out.
     """
     cleaned = clean_lines(text)
-    reader = _Reader(hints, year, cleaned.lines)
+    end = signoff_at(cleaned.lines)
+    reader = _Reader(hints, year, cleaned.lines[:end])
     reader.run()
-    return reader.finish(cleaned.title, cleaned.problems)
+    closing = [ln.text.strip() for ln in cleaned.lines[end:]]
+    return reader.finish(cleaned.title, cleaned.problems, closing)
 
 
 class _Reader:
@@ -105,6 +105,7 @@ class _Reader:
         self.footnotes: list[Footnote] = []
         self.blank = True
         self.skipping = False
+        self.owner_lines = False
         # "A couple of things to note:" above the timeline is prose, not a section,
         # when sections follow the timeline; a mail that puts its timeline last
         # keeps the headings above it
@@ -178,7 +179,10 @@ class _Reader:
         self._close_items()
         while self.heading_path and self.heading_path[-1][0] >= level:
             self.heading_path.pop()
-        self.heading_path.append((level, title.strip()))
+        # "== Hypervisor::x86 ==" is the x86 part of the hypervisor section
+        for part in (p.strip() for p in title.split("::")):
+            if part:
+                self.heading_path.append((level, part))
         self.sections.append(
             DraftSection(tuple(t for _, t in self.heading_path), title.strip(), line.number)
         )
@@ -232,16 +236,10 @@ class _Reader:
         if marked and not text.strip():
             self.marker_after = len(self.milestones) - 1
             return True
-        found: tuple[str, str] | None = None
-        m = _ARROW_MILESTONE.match(text.strip())
-        if m:
-            found = (m.group(1).strip(), m.group(2).strip())
-        else:
-            m = _COLON_MILESTONE.match(text)
-            bulleted = text.lstrip()[:1] in ("*", "-") and m is not None and len(m.group(2)) <= 30
-            if m and (bulleted or re.search(r"\d", m.group(2))):
-                found = (m.group(2).strip(), m.group(1).strip())
+        found = read_milestone(text, self.year)
         if found is None:
+            if is_table_chrome(text):
+                return True
             if self.milestones:
                 self.mode = "intro"
             return False
@@ -272,6 +270,12 @@ class _Reader:
         if m and not self._is_attribute(m, indent, top):
             self._new_item(sec, indent, m.group(2), m.group(3), line)
             return
+        if top is not None and not was_blank and m is None:
+            loose = loose_attr(text)
+            if loose is not None and (indent > top.indent or loose[0] == ">"):
+                kind = "sub" if loose[0] == "-" else "-"
+                top.attrs.append(DraftAttr(indent, kind, [loose[1]], line.number))
+                return
         if top is not None and (m or indent > top.indent):
             self._item_continuation(top, indent, m, text, line)
             return
@@ -290,34 +294,23 @@ class _Reader:
             # deeper than any outline a person writes: keep it flat, stay finite
             self.stack.pop()
             self.problems.append(f"line {line.number}: nested too deep, kept as a sibling")
-        body = body.strip()
-        bracket = body.endswith("[")
-        if bracket:
-            body = body[:-1].rstrip()
-        item = DraftItem(indent, line.number, bullet, [body], bracket_open=bracket)
+        item = DraftItem(indent, line.number, bullet, [])
+        title_line(item, body, self.vocab)
         if self.stack:
             self.stack[-1].children.append(item)
         else:
             sec.items.append(item)
+            sec.tail_from = len(sec.text)
         self.stack.append(item)
 
     def _item_continuation(
         self, top: DraftItem, indent: int, m: re.Match[str] | None, text: str, line: Line
     ) -> None:
-        if m is not None:
-            top.attrs.append((indent, "-", [m.group(3).strip()]))
-            return
-        kv = _KEY_VALUE.match(text.strip())
-        if kv:
-            top.attrs.append((indent, kv.group(1).lower(), [kv.group(2).strip()]))
-            return
-        if top.attrs and indent > top.attrs[-1][0]:
-            top.attrs[-1][2].append(text.strip())
-            return
-        if len(top.lines) < _MAX_ITEM_LINES:
-            top.lines.append(text.strip())
-        elif len(top.lines) == _MAX_ITEM_LINES:
-            top.lines.append("...")
+        dash = m.group(3) if m is not None else None
+        said = attach_line(top, indent, dash, text, line.number, self.vocab)
+        if said == "owner line":
+            self.owner_lines = True
+        elif said == "too long":
             self.problems.append(f"line {line.number}: item too long, rest ignored")
 
     def _pending_bracket(self, line: Line) -> bool:
@@ -341,7 +334,7 @@ class _Reader:
 
     # -- freezing ------------------------------------------------------------
 
-    def finish(self, title: str, problems: tuple[str, ...]) -> Outline:
+    def finish(self, title: str, problems: tuple[str, ...], signoff: list[str]) -> Outline:
         if self.seen_timeline:
             preamble = [*(ln for p in self.before_timeline for ln in p), *self.preamble]
             intro = self.after_timeline
@@ -351,6 +344,14 @@ class _Reader:
             lead = len(first) == 1 and first[0].endswith(":") and "release" in first[0].lower()
             preamble = first if lead else []
             intro = self.before_timeline[1:] if lead else self.before_timeline
+        closing: list[list[str]] = []
+        if any(signoff):
+            if self.sections:
+                # "Please reply ...", "Have a nice week!" above the sign-off close the mail
+                last = self.sections[-1]
+                closing, last.text = last.text[last.tail_from :], last.text[: last.tail_from]
+            closing.append([ln for ln in signoff if ln])
+        self._date_milestones()
         return build_outline(
             Draft(
                 title=title,
@@ -361,6 +362,18 @@ class _Reader:
                 sections=self.sections,
                 footnotes=self.footnotes,
                 problems=[*problems, *self.problems],
+                closing=closing,
+                owner_lines=self.owner_lines,
             ),
             self.hints,
         )
+
+    def _date_milestones(self) -> None:
+        """Dates written without a year take the one the timeline writes elsewhere."""
+        year = self.year or mail_year([m.when for m in self.milestones])
+        if year is None or self.year is not None:
+            return
+        self.milestones = [
+            m if m.date else OutlineMilestone(m.when, m.label, milestone_date(m.when, year), m.line)
+            for m in self.milestones
+        ]

@@ -1,20 +1,25 @@
 """Turning what the outline reader collected into frozen Outline values.
 
 The reader fills mutable drafts line by line; this module names sections by
-their heading path, reads each item's head and attribute lines, applies the
-"Deferred until 4.3" sub-item and "Completed" section rules, and resolves
-milestone dates.
+their heading path, reads each item's head and attribute lines (owners,
+links, progress notes, sub-items), and applies the "Deferred until 4.3"
+sub-item and "Completed" section rules.
+
+A ``-`` line under an item is an owner, a link or a note in the layouts that
+name owners that way (2013-2020). A mail that names owners on ``owner:``
+lines uses ``-`` for sub-items instead, as does a hand-typed ``-Text`` with
+no space; those become child items.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from relbot.core.model import Footnote, Link, Status
 from relbot.core.outline_items import (
     Vocabulary,
+    announced_status,
     deferral_release,
     looks_like_name,
     read_item_head,
@@ -26,16 +31,23 @@ from relbot.core.outline_model import (
     OutlineMilestone,
     OutlineSection,
 )
+from relbot.core.outline_status import sentence_status, stronger, subject_version
 
 _RELEASE = re.compile(r"\b(\d+\.\d+(?:\.\d+)?)\b")
-_MONTHS = {
-    name: i + 1
-    for i, name in enumerate(
-        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-    )
-}
 #: more problems than this are summarised: junk input must not give a huge list
 MAX_PROBLEMS = 200
+
+
+@dataclass(slots=True)
+class DraftAttr:
+    """A line under an item that is not its title: ``-  Name``, ``status: ...``."""
+
+    indent: int
+    #: "-" (a dash or ``>`` line), "sub" (a dash line that is a sub-item),
+    #: "text" (free text), or a key: "owner", "status", "prognosis", "link"
+    kind: str
+    parts: list[str]
+    line: int
 
 
 @dataclass(slots=True)
@@ -44,10 +56,12 @@ class DraftItem:
     line: int
     bullet: str
     lines: list[str]
-    attrs: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    attrs: list[DraftAttr] = field(default_factory=list)
     children: list[DraftItem] = field(default_factory=list)
     bracket_open: bool = False
     links: list[Link] = field(default_factory=list)
+    #: the title ended with "(owner, status)": later plain lines are notes
+    closed: bool = False
 
 
 @dataclass(slots=True)
@@ -57,6 +71,8 @@ class DraftSection:
     line: int
     items: list[DraftItem] = field(default_factory=list)
     text: list[list[str]] = field(default_factory=list)
+    #: paragraphs of ``text`` from here on follow the section's last item
+    tail_from: int = 0
 
 
 @dataclass(slots=True)
@@ -69,6 +85,10 @@ class Draft:
     sections: list[DraftSection]
     footnotes: list[Footnote]
     problems: list[str]
+    #: paragraphs after the last item that close the mail, sign-off included
+    closing: list[list[str]] = field(default_factory=list)
+    #: the mail names owners on ``owner:`` lines, so ``-`` lines are sub-items
+    owner_lines: bool = False
 
 
 def heading_key(text: str) -> str:
@@ -76,47 +96,16 @@ def heading_key(text: str) -> str:
     return " ".join(text.strip().strip(":").lower().split())
 
 
-def milestone_date(when: str, year: int | None) -> dt.date | None:
-    """ "19 March", "March 19", "25 March 2013", "2013-03-25"; None if vague."""
-    when = when.strip()
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", when)
-    if m:
-        return _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = re.fullmatch(r"(?i)(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?,?(?:\s+(\d{4}))?", when)
-    if m:
-        day, month, yr = m.group(1), m.group(2), m.group(3)
-    else:
-        m = re.fullmatch(r"(?i)([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?", when)
-        if not m:
-            return None
-        month, day, yr = m.group(1), m.group(2), m.group(3)
-    number = _MONTHS.get(month[:3].lower())
-    the_year = int(yr) if yr else year
-    if number is None or the_year is None:
-        return None
-    return _date(the_year, number, int(day))
-
-
-def _date(year: int, month: int, day: int) -> dt.date | None:
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        return None
-
-
-def _heading_key(text: str) -> str:
-    return " ".join(text.strip().strip(":").lower().split())
-
-
 def build_outline(draft: Draft, hints: OutlineHints) -> Outline:
     """Freeze a draft; problems from reading items are added to its own."""
     problems = draft.problems
+    context = _Context(hints, draft.owner_lines)
     sections = tuple(
         OutlineSection(
             key=key,
             title=sec.title,
             line=sec.line,
-            items=tuple(_freeze(it, key, hints, problems) for it in sec.items),
+            items=tuple(_freeze(it, key, context, problems) for it in sec.items),
             text=tuple("\n".join(p) for p in sec.text if p),
         )
         for key, sec in _kept_sections(draft.sections)
@@ -127,7 +116,7 @@ def build_outline(draft: Draft, hints: OutlineHints) -> Outline:
     if extra > 0:
         problems = [*problems[:MAX_PROBLEMS], f"... and {extra} more"]
     return Outline(
-        release=_release(draft.title, draft.preamble, draft.intro),
+        release=_release(draft.title, draft.preamble, [*draft.intro, *draft.closing]),
         title=draft.title,
         preamble=tuple(draft.preamble),
         intro=tuple("\n".join(p) for p in draft.intro if p),
@@ -136,6 +125,7 @@ def build_outline(draft: Draft, hints: OutlineHints) -> Outline:
         sections=sections,
         footnotes=tuple(draft.footnotes),
         problems=tuple(problems),
+        closing=tuple("\n".join(p) for p in draft.closing if p),
     )
 
 
@@ -171,7 +161,24 @@ def _release(title: str, preamble: list[str], intro: list[list[str]]) -> str:
     return ""
 
 
-def _freeze(item: DraftItem, section: str, hints: OutlineHints, problems: list[str]) -> OutlineItem:
+@dataclass(frozen=True, slots=True)
+class _Context:
+    hints: OutlineHints
+    owner_lines: bool
+
+
+def is_done_section(key: str, hints: OutlineHints) -> bool:
+    """ "completed", "hypervisor / done", "bugs resolved since last update"."""
+    words = re.findall(r"[\w-]+", key.rsplit(" / ", 1)[-1])
+    if any(w in ("not", "un", "yet", "pending", "open") for w in words):
+        return False
+    phrases = [h.lower() for h in hints.done_sections]
+    last = " ".join(words)
+    return any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", last) for p in phrases)
+
+
+def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -> OutlineItem:
+    hints = ctx.hints
     head = read_item_head(" ".join(item.lines), hints.vocabulary)
     if head.unclosed:
         problems.append(
@@ -181,40 +188,45 @@ def _freeze(item: DraftItem, section: str, hints: OutlineHints, problems: list[s
     owners = list(head.owners)
     links = list(item.links)
     notes: list[str] = []
+    subs: list[DraftItem] = []
     status, note, version, release = head.status, head.status_note, head.version, head.release
-    for _indent, kind, parts in item.attrs:
-        value = " ".join(parts)
-        if kind in ("owner", "owners"):
-            owners += [o.strip() for o in value.split(",") if o.strip() not in ("", "?")]
-            continue
-        if kind in ("status", "prognosis"):
+    said: list[tuple[Status, str]] = []
+    if status is Status.OPEN and (posted := subject_version(head.text)) is not None:
+        status, version = Status.PATCHES_POSTED, posted
+    for attr in item.attrs:
+        value = " ".join(" ".join(attr.parts).split())
+        kind = attr.kind
+        if (kind == "-" and ctx.owner_lines) or kind == "sub":
+            kind = "sub" if _sub_item(value, hints.vocabulary) else "-"
+        if kind == "sub":
+            subs.append(DraftItem(attr.indent, attr.line, "-", [value]))
+        elif kind in ("owner", "owners"):
+            owners += [o for o in split_names(value) if o != "?"]
+        elif kind in ("status", "prognosis"):
             note = value if not note else f"{note}, {value}"
-            continue
-        what, value = attribute_line(value, hints.vocabulary)
-        if what == "owner" and not head.owners:
-            owners.append(value)
-        elif what == "owner":
+            if kind == "status":
+                said += _said(value, hints.vocabulary)
+        elif kind == "link" and re.search(r"(?i)(?:https?|ftp)://|<\S+@\S+>", value):
+            links.append(_link(value))
+        elif kind == "text":
             notes.append(value)
-        elif what == "link":
-            words = value.split()
-            url = words[-1]
-            if url.startswith("<") and url.endswith(">"):
-                links.append(Link(message_id=url[1:-1], title=" ".join(words[:-1])))
-            else:
-                links.append(Link(url=url, title=" ".join(words[:-1])))
-        elif what == "tracker":
-            links.append(Link(tracker_id=value))
         else:
-            notes.append(value)
-    children = tuple(_freeze(c, section, hints, problems) for c in item.children)
+            _dash_line(value, ctx, owners, links, notes, said, bool(head.owners))
+    for found, words in said:
+        if found is Status.PATCHES_POSTED and status is Status.PATCHES_POSTED:
+            version = words or version
+        elif _active(status) and (stronger(status, found) or status is Status.OPEN):
+            status, version = found, words or version
+    children = tuple(
+        _freeze(c, section, ctx, problems) for c in (*subs, *item.children) if c.lines[0]
+    )
     if status is Status.OPEN:
         for child in children:
             later = deferral_release(child.text)
             if later is not None and child.text.lower().startswith("defer"):
                 status, release = Status.DEFERRED, later
                 break
-    last = section.rsplit(" / ", 1)[-1]
-    if last in hints.done_sections and not status.closed:
+    if is_done_section(section, hints) and not status.closed:
         status = Status.DONE
     lines = tuple(item.lines)
     if head.item_id and lines:
@@ -236,8 +248,78 @@ def _freeze(item: DraftItem, section: str, hints: OutlineHints, problems: list[s
     )
 
 
+def _active(status: Status) -> bool:
+    return status in (Status.OPEN, Status.IN_PROGRESS, Status.PATCHES_POSTED, Status.AT_RISK)
+
+
+def _said(value: str, vocab: Vocabulary) -> list[tuple[Status, str]]:
+    """What a ``status:`` value or a progress note announces, in the mail's words."""
+    known = announced_status(value, vocab)
+    found = sentence_status(value)
+    out: list[tuple[Status, str]] = []
+    if known is not None and known is not Status.OPEN:
+        out.append((known, found[1] if found else ""))
+    if found is not None:
+        out.append(found)
+    return out
+
+
+def _sub_item(value: str, vocab: Vocabulary) -> bool:
+    """A ``-`` line that is a piece of the item rather than a pointer or progress."""
+    what, _ = attribute_line(value, vocab)
+    if what in ("link", "tracker", "version") or sentence_status(value) is not None:
+        return False
+    # "pci pass-thru (external)" is a piece of work; "Goal: ..." or a sentence is a note
+    return len(value.split()) <= 8 and ":" not in value
+
+
+def _dash_line(
+    value: str,
+    ctx: _Context,
+    owners: list[str],
+    links: list[Link],
+    notes: list[str],
+    said: list[tuple[Status, str]],
+    head_owners: bool,
+) -> None:
+    vocab = ctx.hints.vocabulary
+    what, value = attribute_line(value, vocab)
+    if what == "owner" and not head_owners:
+        owners += split_names(value)
+    elif what == "link":
+        links.append(_link(value))
+    elif what == "tracker":
+        links.append(Link(tracker_id=value))
+    elif what == "version":
+        said.append((Status.PATCHES_POSTED, value))
+    else:
+        notes.append(value)
+        said += _said(value, vocab) if sentence_status(value) else []
+
+
+def _link(value: str) -> Link:
+    words = value.split()
+    url = words[-1] if words else ""
+    title = " ".join(words[:-1]).rstrip(":")
+    if url.startswith("<") and url.endswith(">"):
+        return Link(message_id=url[1:-1], title=title)
+    return Link(url=url.rstrip(".,;"), title=title)
+
+
+def split_names(value: str) -> list[str]:
+    """ "Boris Ostrovsky, Roger Pau Monné & Wei Liu" -> the three names."""
+    names: list[str] = []
+    for part in re.split(r"\s*(?:,|&|;|\band\b)\s*", value):
+        part = part.strip()
+        if part.endswith(" et al"):
+            names += [part[:-6].strip(), "et al"]
+        elif part:
+            names.append(part)
+    return names
+
+
 def attribute_line(text: str, vocab: Vocabulary) -> tuple[str, str]:
-    """Classify a ``-  ...`` line under an item: owner, link or note."""
+    """Classify a ``-  ...`` line under an item: owner, link, tracker, version or note."""
     stripped = text.strip()
     if re.match(r"(?i)^(https?|ftp)://\S+$", stripped) or re.match(
         r"^<[^<>\s]+@[^<>\s]+>$", stripped
@@ -245,11 +327,17 @@ def attribute_line(text: str, vocab: Vocabulary) -> tuple[str, str]:
         return "link", stripped
     if re.match(r"^[A-Z][A-Z0-9]*-\d+$", stripped):
         return "tracker", stripped
+    if re.match(r"(?i)^(?:v\d+(?:\.\d+)?|rfc(?:\s+v\d+)?)$", stripped):
+        return "version", " ".join(
+            w.upper() if w.lower() == "rfc" else w.lower() for w in stripped.split()
+        )
     words = stripped.split()
-    if words and re.match(r"(?i)^(https?)://", words[-1]):
+    if words and re.match(r"(?i)^(https?)://", words[-1]) and len(words) <= 6:
         return "link", stripped
-    if looks_like_name(stripped, vocab) or (
-        stripped.endswith(" et al") and looks_like_name(stripped[:-6], vocab)
+    names = split_names(stripped)
+    if names and all(
+        looks_like_name(n, vocab) or (n.endswith(" et al") and looks_like_name(n[:-6], vocab))
+        for n in names
     ):
         return "owner", stripped
     return "note", stripped

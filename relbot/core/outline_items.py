@@ -43,7 +43,18 @@ DEFAULT_STATUS_WORDS: tuple[tuple[str, str], ...] = (
 
 #: the 2013 mails' one-word prognosis; kept as the status note ("done" is a
 #: status word as well, so it still closes the item)
-DEFAULT_PROGNOSIS_WORDS: tuple[str, ...] = ("none", "poor", "fair", "ok", "good", "done")
+DEFAULT_PROGNOSIS_WORDS: tuple[str, ...] = (
+    "none",
+    "very poor",
+    "poor",
+    "fair",
+    "ok",
+    "good",
+    "very good",
+    "excellent",
+    "ready",
+    "done",
+)
 
 #: capitalised words that open a sentence, not a name: "(So, DONE ...)"
 DEFAULT_NOT_NAMES: tuple[str, ...] = (
@@ -298,6 +309,15 @@ def _trailing_group(text: str) -> tuple[int, int, bool] | None:
     if open_at >= 0 and ")" not in text[open_at:]:
         return open_at, len(text), False
     return None
+
+
+def ends_with_state(text: str, vocab: Vocabulary) -> bool:
+    """True when the text ends with a closed ``(owner, status)`` group."""
+    group = _trailing_group(text)
+    if group is None or not group[2]:
+        return False
+    start, end, _closed = group
+    return _read_parens(" ".join(text[start + 1 : end - 1].split()), vocab) is not None
 
 
 def read_item_head(raw: str, vocab: Vocabulary) -> ItemHead:

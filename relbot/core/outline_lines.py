@@ -6,6 +6,9 @@ and after the body the list footer ("Xen-devel mailing list", a mailman
 ``____`` rule, the hosting blurb). A ``-- `` signature ends the body too.
 Binary junk and absurdly long lines are skipped with a problem noted, so the
 reader behind this stays linear on any input.
+
+``signoff_at`` finds where the sender signs off ("Best regards,\n Oleksii",
+"Thanks,\nGeorge", a lone "Paul" or "Ian."): no part of any section.
 """
 
 from __future__ import annotations
@@ -79,3 +82,40 @@ def clean_lines(text: str) -> Cleaned:
     if skipped > 20:
         problems.append(f"... {skipped - 20} more lines skipped")
     return Cleaned(lines, title, tuple(problems))
+
+
+_CLOSING = re.compile(
+    r"(?i)^(?:(?:best|kind|warm|many)\s+)?(?:regards|wishes|thanks|thank\s+you|cheers|br|ta"
+    r"|greetings|sincerely|all\s+the\s+best)(?:\s+\w+)?\s*[,.!]*$"
+)
+_NAME = re.compile(r"^[~\-]*\s*[A-Z][\w'-]*(?:\s+[A-Z][\w'.-]*){0,2}\s*[.,]?$")
+
+
+def signoff_at(lines: list[Line]) -> int:
+    """Index of the first line of the closing greeting and name, else ``len(lines)``."""
+    end = len(lines)
+    while end and not lines[end - 1].text.strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].text.strip():
+        start -= 1
+    block = [ln.text for ln in lines[start:end]]
+    if (
+        not start
+        or not block
+        or len(block) > 3
+        or block[0][:1] in ("*", "[", "|")
+        or block[0].startswith("  ")
+    ):
+        return len(lines)
+    if _CLOSING.match(block[0].strip()):
+        return start
+    if len(block) == 1 and _NAME.match(block[0].strip()) and len(block[0].split()) <= 3:
+        # a lone name: the greeting may stand in the paragraph above it
+        above = start - 1
+        while above and not lines[above - 1].text.strip():
+            above -= 1
+        if above and _CLOSING.match(lines[above - 1].text.strip()):
+            return above - 1
+        return start
+    return len(lines)

@@ -35,7 +35,7 @@ class OutlineHints:
     #: bracketed words that open a patch subject rather than tag an item
     not_tags: tuple[str, ...] = DEFAULT_NOT_TAGS
     #: headings whose items are done ("== Completed ==")
-    done_sections: tuple[str, ...] = ("completed", "done")
+    done_sections: tuple[str, ...] = ("completed", "done", "resolved", "fixed", "merged")
     #: words in the line or heading that opens the timeline
     timeline_headings: tuple[str, ...] = ("time line", "timeline", "schedule")
     #: the phrase of the "we are here" marker in the timeline
@@ -109,6 +109,8 @@ class Outline:
     sections: tuple[OutlineSection, ...] = ()
     footnotes: tuple[Footnote, ...] = ()
     problems: tuple[str, ...] = ()
+    #: what closes the mail after its last item: "Have a nice week!", the sign-off
+    closing: tuple[str, ...] = ()
 
     @property
     def is_status_mail(self) -> bool:

@@ -1,0 +1,121 @@
+"""Reading one timeline line into a milestone, and its words into a date.
+
+The list's timelines come in several hands (REPLIES.md):
+``19 March        -- TODO list locked down`` (2012), ``* Feature freeze: 25
+March 2013`` (2013), ``* Last posting date: September 13th, 2019``,
+``* Last posting date: Fri Jun 28, 2024``, ``Release: Week of Jul 29, 2024``,
+ISO dates, and tables ``| 2024-06-21 | Feature freeze |``. Which side is the
+date is decided by which side reads as one, not by the order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+_MONTHS = {
+    name: i + 1
+    for i, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    )
+}
+_ARROW = re.compile(r"^(\S.*?)\s+--+>?\s+(\S.*)$")
+_COLON = re.compile(r"^\s*(?:[*•-]\s+)?([^:|]{2,60}?):\s+(\S.*)$")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|+=-]*-[\s:|+=-]*\|?\s*$")
+_WEEKDAY = re.compile(
+    r"(?i)^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?"
+    r"\.?,?\s+"
+)
+_LEAD = re.compile(r"(?i)^(?:the\s+)?(?:week\s+of|w/c|around|about|approx\.?|~|by|on|from)\s+")
+_REMARK = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\))\s*$")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DAY_MONTH = re.compile(
+    r"(?i)(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\.?,?(?:\s+(\d{4}))?"
+)
+_MONTH_DAY = re.compile(r"(?i)([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?")
+_YEAR = re.compile(r"\b(20\d\d|19\d\d)\b")
+
+
+def milestone_date(when: str, year: int | None) -> dt.date | None:
+    """ "19 March", "March 19", "Fri Jun 28, 2024", "Week of Jul 29", "2013-03-25"."""
+    text = when.strip().rstrip(".!")
+    for _ in range(3):
+        text = _REMARK.sub("", _LEAD.sub("", _WEEKDAY.sub("", text))).strip()
+    m = _ISO.fullmatch(text)
+    if m:
+        return _date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = _DAY_MONTH.fullmatch(text)
+    if m:
+        day, month, yr = m.group(1), m.group(2), m.group(3)
+    else:
+        m = _MONTH_DAY.fullmatch(text)
+        if not m:
+            return None
+        month, day, yr = m.group(1), m.group(2), m.group(3)
+    number = _MONTHS.get(month[:3].lower())
+    the_year = int(yr) if yr else year
+    if number is None or the_year is None:
+        return None
+    return _date(the_year, number, int(day))
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def mail_year(whens: list[str]) -> int | None:
+    """The year the timeline writes out somewhere, for its dates that leave it out."""
+    for when in whens:
+        m = _YEAR.search(when)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def is_table_chrome(text: str) -> bool:
+    """A table's rule (``|----|----|``) or its header (``| Date | Milestone |``)."""
+    if _TABLE_RULE.match(text):
+        return True
+    cells = _cells(text)
+    return bool(cells) and all(
+        c.lower() in ("date", "dates", "when", "milestone", "milestones", "event", "what", "")
+        for c in cells
+    )
+
+
+def _cells(text: str) -> list[str]:
+    stripped = text.strip()
+    if not stripped.startswith("|"):
+        return []
+    return [c.strip() for c in stripped.strip("|").split("|")]
+
+
+def read_milestone(text: str, year: int | None) -> tuple[str, str] | None:
+    """(when, label) of one timeline line, or None when it is no milestone."""
+    cells = [c for c in _cells(text) if c]
+    if len(cells) >= 2:
+        return _oriented(cells[0], " ".join(cells[1:]), year)
+    m = _ARROW.match(text.strip())
+    if m:
+        return _oriented(m.group(1).strip(), m.group(2).strip(), year)
+    m = _COLON.match(text)
+    if m is None:
+        return None
+    label, value = m.group(1).strip(), m.group(2).strip()
+    bulleted = text.lstrip()[:1] in ("*", "-", "•") and len(value) <= 30
+    if not (bulleted or re.search(r"\d", value) or re.search(r"\d", label)):
+        return None
+    when, what = _oriented(value, label, year)
+    if not (bulleted or re.search(r"\d", when)):
+        return None
+    return when, what
+
+
+def _oriented(when: str, label: str, year: int | None) -> tuple[str, str]:
+    """Swap the sides when the label is the one that reads as a date."""
+    if milestone_date(when, year or 2000) is None and milestone_date(label, year or 2000):
+        return label, when
+    return when, label
