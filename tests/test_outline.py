@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relbot.core.model import Link, Status
+from relbot.core.model import Link, Milestone, Status, Tracker
 from relbot.core.outline import (
     Outline,
     OutlineHints,
@@ -20,6 +20,7 @@ from relbot.core.outline import (
     read_status_mail,
 )
 from relbot.core.outline_items import Vocabulary, read_item_head
+from relbot.core.policy import Policy, is_frozen
 
 SEED = Path("/work/shared/seed/000_d73fea7d9df65d49.txt")
 LAYOUTS = Path(__file__).parent / "layouts"
@@ -725,3 +726,18 @@ def _rows_of(sec: OutlineSection) -> list[tuple[int, OutlineItem]]:
 def test_blind_layout(name: str) -> None:
     bad = blind_mismatches(name)
     assert not bad, f"{len(bad)} expectations not met:\n" + "\n".join(bad)
+
+
+def test_freeze_is_found_in_any_timeline_wording() -> None:
+    """ "Feature freeze", "Hard code freeze": the policy finds the freeze either way."""
+    for name, before, after in (
+        ("2019_development_update.txt", dt.date(2019, 9, 20), dt.date(2019, 9, 27)),
+        ("blind/2024_release_status.txt", dt.date(2024, 6, 20), dt.date(2024, 6, 21)),
+        ("2013_development_update.txt", dt.date(2013, 3, 24), dt.date(2013, 3, 25)),
+    ):
+        outline = read_status_mail((LAYOUTS / name).read_text("utf-8"))
+        tracker = Tracker(
+            milestones=tuple(Milestone(m.when, m.label, m.date) for m in outline.milestones)
+        )
+        assert not is_frozen(before, Policy(), tracker), name
+        assert is_frozen(after, Policy(), tracker), name

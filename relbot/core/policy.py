@@ -131,12 +131,17 @@ def owns(item: Item, sender: Sender, tracker: Tracker, policy: Policy) -> bool:
 
 
 def is_frozen(today: dt.date, policy: Policy, tracker: Tracker) -> bool:
-    """Past the freeze milestone; a freeze with no date counts as past."""
+    """Past the freeze milestone; a freeze with no date counts as past.
+
+    A timeline without the configured label ("Hard code freeze", "Code freeze")
+    freezes at its first milestone that is a freeze of any kind.
+    """
     wanted = policy.freeze_milestone.lower().strip()
-    for stone in policy.milestones or tracker.milestones:
-        if wanted and wanted in stone.label.lower():
-            return stone.date is None or today >= stone.date
-    return False
+    stones = policy.milestones or tracker.milestones
+    found = next((s for s in stones if wanted and wanted in s.label.lower()), None)
+    if found is None:
+        found = next((s for s in stones if "freeze" in s.label.lower()), None)
+    return found is not None and (found.date is None or today >= found.date)
 
 
 def _noop(action: Action, item: Item, sender: Sender, policy: Policy) -> str:
