@@ -21,14 +21,24 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from relbot.core.threads import Membership
-from relbot.errors import MailboxError
-from relbot.imap import Backoff, ImapSource, MailSource, is_transient, reconnecting
+from relbot.errors import MailboxError, RelbotError
+from relbot.imap import (
+    Backoff,
+    FolderState,
+    ImapSource,
+    MailSource,
+    is_transient,
+    reconnecting,
+)
 from relbot.ingest import Ingestor, IngestReport
 from relbot.mailbox import RawMail, iter_paths
 from relbot.secrets import resolve_password
 from relbot.service import Service
 
 log = logging.getLogger("relbot.poller")
+
+#: seconds between syncs while IDLE reports nothing
+RECHECK = 60.0
 
 #: called with (done, total) while a long first sync runs
 Progress = Callable[[int, int], None]
@@ -39,6 +49,8 @@ class PollReport:
     ingest: IngestReport
     bytes_fetched: int = 0
     seconds: float = 0.0
+    #: the server offers IDLE on the folder left selected
+    can_idle: bool = False
 
     def summary(self) -> str:
         kb = self.bytes_fetched / 1024
@@ -58,8 +70,8 @@ def sync_folder(
     *,
     batch_size: int = 500,
     progress: Progress | None = None,
-) -> None:
-    """Read what is new in one folder into the store."""
+) -> FolderState:
+    """Read what is new in one folder into the store; the folder's state."""
     store = ingestor.store
     state = source.select(folder)
     remembered = store.sync_state(folder)
@@ -80,7 +92,7 @@ def sync_folder(
         if remembered is None or remembered[0] != state.uidvalidity:
             with store.transaction() as conn:
                 store.set_sync_state(conn, folder, state.uidvalidity, last_uid)
-        return
+        return state
     members: list[tuple[int, str, Membership]] = []
     for done, (uid, header) in enumerate(source.fetch_headers(uids, batch_size), start=1):
         msgid, membership = ingestor.screen(header)
@@ -108,6 +120,7 @@ def sync_folder(
             )
     with store.transaction() as conn:
         watermark(max(uids))(conn)
+    return state
 
 
 def poll_imap_once(
@@ -123,15 +136,19 @@ def poll_imap_once(
     own = source is None
     src = source if source is not None else open_source(service)
     before = src.bytes_received
+    can_idle = False
     try:
         for folder in service.config.imap.folders:
-            sync_folder(
+            state = sync_folder(
                 src, ingestor, folder, batch_size=service.config.imap.batch_size, progress=progress
             )
+            can_idle = state.has_idle
     finally:
         if own:
             src.close()
-    return PollReport(ingestor.report, src.bytes_received - before, time.perf_counter() - started)
+    return PollReport(
+        ingestor.report, src.bytes_received - before, time.perf_counter() - started, can_idle
+    )
 
 
 def poll_local_once(service: Service, *, now: Callable[[], dt.datetime]) -> PollReport:
@@ -190,12 +207,15 @@ def watch(
                 report = poll_imap_once(service, now=now, source=source)
                 if on_report:
                     on_report(report)
-                if cfg.imap.idle and source.select(cfg.imap.folders[0]).has_idle:
-                    # wake at least every idle_renew seconds: servers drop IDLE
-                    # after 30 minutes, and stop must be noticed
-                    deadline = time.monotonic() + cfg.imap.idle_renew
+                if cfg.imap.idle and report.can_idle:
+                    # IDLE on the folder the sync left selected (selecting it
+                    # again would swallow mail that arrived since the search).
+                    # Short IDLEs let stop be noticed; a fresh sync at least
+                    # every RECHECK seconds bounds a missed notification, and
+                    # stays well inside the server's 30-minute IDLE limit.
+                    deadline = time.monotonic() + min(cfg.imap.idle_renew, RECHECK)
                     while not stop.is_set() and time.monotonic() < deadline:
-                        if source.idle_wait(min(5.0, cfg.imap.idle_renew)):
+                        if source.idle_wait(min(5.0, deadline - time.monotonic())):
                             break
                 else:
                     stop.wait(cfg.schedule.poll_interval)
@@ -205,5 +225,11 @@ def watch(
                 stop.wait(backoff.next_delay())
             else:
                 log.warning("%s; reconnecting", exc)
+        except RelbotError as exc:
+            # the store was busy or failed: nothing was half-applied (one
+            # transaction per message), so the next sync picks up from the
+            # watermark
+            log.error("%s; trying again", exc)
+            stop.wait(backoff.next_delay())
         finally:
             source.close()

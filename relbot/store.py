@@ -224,11 +224,18 @@ class Store:
         return applied
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """One transaction; everything in it commits together or not at all."""
+    def transaction(self, *, readonly: bool = False) -> Iterator[Connection]:
+        """One transaction; everything in it commits together or not at all.
+
+        A read-only one does not take SQLite's write lock, so readers never
+        queue behind (or starve) the poller and the sender.
+        """
         try:
-            with self.engine.begin() as conn:
-                yield conn
+            with self.engine.connect() as conn:
+                if readonly:
+                    conn.execution_options(relbot_readonly=True)
+                with conn.begin():
+                    yield conn
         except SQLAlchemyError as exc:
             raise StoreError(f"store: {_reason(exc)}") from exc
 
@@ -486,7 +493,7 @@ class Store:
         if conn is not None:
             yield conn
             return
-        with self.transaction() as c:
+        with self.transaction(readonly=True) as c:
             yield c
 
 
@@ -508,7 +515,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _sqlite_begin(conn: Connection) -> None:
     # IMMEDIATE takes the write lock up front: a transaction that reads and
     # then writes can never fail half-way because another process wrote first.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    readonly = conn.get_execution_options().get("relbot_readonly", False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def _event_from_row(r: Any) -> Event:

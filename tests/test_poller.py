@@ -234,6 +234,7 @@ def test_server_restart_during_idle_misses_nothing(
     dovecot.create(FOLDER)
     service = Service(load_config(p.root / "config.toml"))
     stop = threading.Event()
+    reports: list[str] = []
     from relbot.imap import Backoff
 
     thread = threading.Thread(
@@ -249,12 +250,12 @@ def test_server_restart_during_idle_misses_nothing(
     thread.start()
     try:
         dovecot.deliver_lmtp(REPLIES[0].read_bytes(), FOLDER)
-        _wait(lambda: owners(p, "T12") == ["Roger Pau Monne"], 60)
+        _wait(lambda: owners(p, "T12") == ["Roger Pau Monne"], 30, reports)
         dovecot.kill()
         time.sleep(0.5)
         dovecot.start()
         dovecot.deliver_lmtp(REPLIES[2].read_bytes(), FOLDER)
-        _wait(lambda: find(p, "T5")["status"] == "done", 60)
+        _wait(lambda: find(p, "T5")["status"] == "done", 30, reports)
     finally:
         stop.set()
         thread.join(15)
@@ -316,10 +317,10 @@ def _now():  # type: ignore[no-untyped-def]
     return dt.datetime.now(dt.UTC)
 
 
-def _wait(condition, timeout: float) -> None:  # type: ignore[no-untyped-def]
+def _wait(condition, timeout: float, reports: list[str] | None = None) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.1)
-    raise AssertionError("timed out")
+    raise AssertionError(f"timed out; polls: {reports}")
