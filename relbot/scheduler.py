@@ -11,10 +11,15 @@ relbot was down is sent once on restart within the grace, never twice
 Jobs are ``"module:function"`` references (the job store keeps only those);
 they reach the running ``Runner`` through ``active_runner()``, which also
 holds the clock, so tests can run the jobs against a clock of their own.
+
+``relbot run`` also follows the mailbox in a thread of its own
+(``relbot.poller.watch``: IMAP IDLE where the server has it), so a reply is
+read within a second or so of its delivery rather than at the next poll.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import signal
@@ -25,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
@@ -38,6 +44,7 @@ from relbot.outbox import Outbox, State
 from relbot.service import Service
 
 if TYPE_CHECKING:
+    from relbot.poller import PollReport
     from relbot.weekly import SendResult
 
 log = logging.getLogger("relbot.scheduler")
@@ -45,6 +52,10 @@ log = logging.getLogger("relbot.scheduler")
 SEND_JOB = "weekly-send"
 PREVIEW_JOB = "weekly-preview"
 POLL_JOB = "poll"
+#: seconds to wait for the mail thread at shutdown (an IDLE wakes every 5 s)
+FOLLOWER_JOIN = 15.0
+#: seconds before following the mailbox again after an unexpected error
+FOLLOWER_RETRY = 30.0
 _WEEK_MINUTES = 7 * 24 * 60
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -139,11 +150,21 @@ def active_runner() -> Runner:
 
 
 class Runner:
-    """The scheduler of one relbot process, with its jobs and its clock."""
+    """The scheduler of one relbot process, with its jobs and its clock.
 
-    def __init__(self, service: Service, *, clock: Clock = utc_now) -> None:
+    With ``follow_mail`` (``relbot run``) a thread follows the mailbox with
+    ``relbot.poller.watch`` (IDLE where the server has it) while the
+    scheduler runs; the poll job then only catches up on a due preview or
+    send, and runs at once after each batch of new thread mail, as it did
+    after reading mail itself.
+    """
+
+    def __init__(
+        self, service: Service, *, clock: Clock = utc_now, follow_mail: bool = False
+    ) -> None:
         self.service = service
         self.clock = clock
+        self.follow_mail = follow_mail
         schedule = service.config.schedule
         self.scheduler = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=service.store.engine)},
@@ -254,6 +275,7 @@ class Runner:
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, on_signal)
+        follower: threading.Thread | None = None
         try:
             self.start()
             when = self.next_send_time()
@@ -261,13 +283,49 @@ class Runner:
                 "running; next send %s",
                 describe_time(when, self.service.config.schedule) if when else "not scheduled",
             )
+            if self.follow_mail:
+                follower = threading.Thread(
+                    target=self._follow_mail, args=(stop,), name="relbot-mail", daemon=True
+                )
+                follower.start()
             while not stop.wait(1.0):
                 pass
         finally:
+            stop.set()
+            if follower is not None:
+                follower.join(FOLLOWER_JOIN)
+                if follower.is_alive():
+                    log.warning("the mailbox did not let go within %g s", FOLLOWER_JOIN)
             self.shutdown(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             log.info("stopped")
+
+    def _follow_mail(self, stop: threading.Event) -> None:
+        """Read new mail as it arrives until ``stop``; an unexpected error restarts it."""
+        from relbot.poller import watch
+
+        first = True
+
+        def on_report(report: PollReport) -> None:
+            nonlocal first
+            if first or report.ingest.members:
+                log.info("mail: %s", report.summary())
+            first = False
+            if report.ingest.members:
+                self.wake()
+
+        while not stop.is_set():
+            try:
+                watch(self.service, now=self.clock, stop=stop, on_report=on_report)
+            except Exception:
+                log.exception("following the mailbox failed; again in %g s", FOLLOWER_RETRY)
+                stop.wait(FOLLOWER_RETRY)
+
+    def wake(self) -> None:
+        """Run the poll job now (new mail may have approved or held a mail)."""
+        with contextlib.suppress(JobLookupError):
+            self.scheduler.modify_job(POLL_JOB, next_run_time=dt.datetime.now(dt.UTC))
 
     def _forget(self) -> None:
         global _active
@@ -296,9 +354,10 @@ def preview_job() -> None:
 
 
 def poll_job() -> None:
-    """Read new mail, then catch up on a preview or send that is due."""
+    """Read new mail (unless a thread follows it), then catch up on a due preview or send."""
     runner = active_runner()
-    poll_mail(runner.service)
+    if not runner.follow_mail:
+        poll_mail(runner.service)
     for result in tick(runner.service, runner.clock()):
         log.info("%s", result.detail)
 

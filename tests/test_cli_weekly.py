@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import pytest
 from clirun import Project, seed_path
+from servers import Dovecot
+from test_poller import FOLDER, REPLIES, imap_project, owners
 
 #: Monday 30 November 2026, a little after the 12:00 (GMT) send slot of 2026-W49
 AT = "2026-11-30T12:05+0000"
@@ -151,6 +156,65 @@ def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
             proc.wait()
     assert proc.returncode == 0, err
     assert "SIGTERM: stopping after the running job" in err and "stopped" in err
+
+
+def test_run_follows_the_mailbox_with_idle(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reply delivered while `relbot run` waits is read within seconds, not at the next poll."""
+    p = imap_project(tmp_path, dovecot, monkeypatch)
+    dovecot.create(FOLDER)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relbot", "--config", str(p.root / "config.toml"), "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "error"},
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    stderr = proc.stderr
+    assert stderr is not None
+
+    def pump() -> None:
+        for line in stderr:
+            lines.put(line)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    seen: list[str] = []
+
+    def wait_for(text: str, timeout: float) -> float:
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            try:
+                seen.append(lines.get(timeout=0.1))
+            except queue.Empty:
+                continue
+            if text in seen[-1]:
+                return time.monotonic() - started
+        raise AssertionError(f"no {text!r} within {timeout} s:\n{''.join(seen)}")
+
+    try:
+        wait_for("mail: scanned 0", 20)  # the first sync is done: now it waits in IDLE
+        time.sleep(0.5)
+        dovecot.deliver_lmtp(REPLIES[0].read_bytes(), FOLDER)
+        latency = wait_for("mail: scanned 1, thread members 1, applied 1", 10)
+        assert latency < 5, latency  # IDLE: not the 300 s poll_interval
+        assert owners(p, "T12") == ["Roger Pau Monne"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        reader.join(5)
+        while not lines.empty():
+            seen.append(lines.get())
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        reader.join(5)
+        stderr.close()
+    err = "".join(seen)
+    assert "SIGTERM: stopping after the running job" in err and err.rstrip().endswith("stopped")
+    assert "Traceback" not in err
 
 
 def _set(p: Project, key: str, value: str) -> None:

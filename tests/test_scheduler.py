@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,10 +19,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 from apscheduler.triggers.cron import CronTrigger
-from test_weekly import SLOT, new_service, seed, status_mails
+from servers import Dovecot
+from test_weekly import RM, SLOT, new_service, outbox_files, seed, status_mails
 
 from relbot.config import ScheduleConfig
-from relbot.outbox import Outbox
+from relbot.outbox import Outbox, State
 from relbot.scheduler import (
     POLL_JOB,
     PREVIEW_JOB,
@@ -35,7 +37,7 @@ from relbot.scheduler import (
     tick,
     week_of,
 )
-from relbot.weekly import Outcome
+from relbot.weekly import Outcome, send_weekly
 
 LONDON = ZoneInfo("Europe/London")
 SCHEDULE = ScheduleConfig(send="mon 12:00", timezone="Europe/London")
@@ -210,3 +212,56 @@ def test_tick_previews_ahead_in_preview_mode(root: Path) -> None:
     [preview] = tick(service, SLOT - dt.timedelta(hours=3))
     assert preview.outcome is Outcome.PREVIEWED
     assert tick(service, SLOT - dt.timedelta(hours=2)) == []
+
+
+# -- following the mailbox -------------------------------------------------------------
+
+
+def test_an_approval_by_mail_sends_at_once_when_the_mailbox_is_followed(
+    tmp_path: Path, dovecot: Dovecot
+) -> None:
+    """`relbot run`: the reply is read as it arrives, and the tick runs right after it."""
+    tables: dict[str, Any] = {
+        "schedule": {"review": "approve", "poll_interval": 3600},
+        "mailbox": {"source": "imap"},
+        "imap": {
+            "host": dovecot.host,
+            "port": dovecot.imap_port,
+            "tls": "none",
+            "username": dovecot.user,
+            "password_command": f"echo {dovecot.password}",
+            "folders": ["INBOX"],
+            "timeout": 5.0,
+        },
+    }
+    service = new_service(tmp_path, **tables)
+    seed(service)
+    assert send_weekly(service, SLOT).outcome is Outcome.AWAITING_APPROVAL
+    [preview] = outbox_files(tmp_path)
+    dovecot.deliver_lmtp(
+        (
+            f"From: {RM}\nTo: relbot <relbot@example.org>\nSubject: Re: {preview['Subject']}\n"
+            f"Message-ID: <ok@example.org>\nIn-Reply-To: {preview['Message-ID']}\n"
+            f"References: {preview['Message-ID']}\n\n#relbot approve\n"
+        ).encode()
+    )
+    runner = Runner(
+        new_service(tmp_path, **tables),
+        clock=lambda: SLOT + dt.timedelta(hours=1),
+        follow_mail=True,
+    )
+    stop = threading.Event()
+    serving = threading.Thread(target=runner.serve, args=(stop,))
+    serving.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not status_mails(tmp_path):
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        serving.join(30)
+    assert not serving.is_alive()
+    [mail] = status_mails(tmp_path)  # not an hour later at the next poll_interval
+    assert mail["X-Relbot-Week"] == "2026-W49"
+    row = Outbox(service.store).get("2026-W49")
+    assert row is not None and row.state is State.SENT

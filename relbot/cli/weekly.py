@@ -206,10 +206,11 @@ main.add_command(status, "status")
 @_AT
 @pass_env
 def run(env: Env, once: bool, at: dt.datetime | None) -> None:
-    """Run the scheduler and the poller until SIGTERM/SIGINT (or one cycle with --once)."""
+    """Run the scheduler and follow the mailbox (IMAP IDLE where the server has it)
+    until SIGTERM/SIGINT; or one cycle with --once."""
     service = env.service
     if not once:
-        Runner(service, clock=env.now).serve()
+        Runner(service, clock=env.now, follow_mail=True).serve()
         return
     now = _now(env, at)
     if hasattr(service, "poll_once"):
