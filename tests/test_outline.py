@@ -741,3 +741,104 @@ def test_freeze_is_found_in_any_timeline_wording() -> None:
         )
         assert not is_frozen(before, Policy(), tracker), name
         assert is_frozen(after, Policy(), tracker), name
+
+
+# -- robustness: any text, and every fixture bent out of shape ------------------
+
+FIXTURES = sorted(p for p in (*LAYOUTS.glob("*.txt"), *BLIND.glob("*.txt")))
+
+
+def _mutate(lines: list[str], ops: list[tuple[int, int, int]]) -> list[str]:
+    """Drop, re-indent, join, split, tab-indent or repeat lines, as hand edits do."""
+    out = list(lines)
+    for op, at, amount in ops:
+        if not out:
+            break
+        i = at % len(out)
+        line = out[i]
+        if op == 0:
+            del out[i]
+        elif op == 1:
+            out[i] = " " * amount + line.lstrip()
+        elif op == 2 and i + 1 < len(out):
+            out[i : i + 2] = [line.rstrip() + " " + out[i + 1].strip()]
+        elif op == 3 and " " in line.strip():
+            cut = line.rfind(" ", 0, max(1, len(line) - amount))
+            if cut > 0:
+                out[i : i + 1] = [line[:cut], " " * amount + line[cut + 1 :]]
+        elif op == 4:
+            out[i] = "\t" + line
+        else:
+            out.insert(i, line)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(FIXTURES),
+    st.lists(st.tuples(st.integers(0, 5), st.integers(0, 10_000), st.integers(0, 24)), max_size=30),
+)
+def test_never_raises_on_bent_fixtures(path: Path, ops: list[tuple[int, int, int]]) -> None:
+    lines = _mutate(path.read_text("utf-8").splitlines(), ops)
+    outline = read_status_mail("\n".join(lines), year=2012)
+    assert isinstance(outline.problems, tuple)
+    assert sum(1 for _ in outline.walk()) <= len(lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "*** x86 ***:",
+                    "== Hypervisor::x86 ==",
+                    "  * [PATCH v3 00/12] subject [",
+                    "https://lore.kernel.org/x/",
+                    "]",
+                    "    - 6/12 are merged",
+                    "    - v7 was sent",
+                    "  owner: ?",
+                    "  status: patches posted",
+                    "  -EHCI debug port",
+                    " > http://x.org/1",
+                    "* Last posting date: Fri Jun 28, 2024",
+                    "| 2024-06-21 | Feature freeze |",
+                    "|---|---|",
+                    "Best regards,",
+                    " Oleksii",
+                    "(",
+                    "",
+                ]
+            ),
+            st.text(alphabet=" \t*-=>[]()|:,v0123456789abcXYZ/", max_size=60),
+        ),
+        max_size=50,
+    )
+)
+def test_never_raises_on_later_layout_shapes(lines: list[str]) -> None:
+    read_status_mail("\n".join(lines))
+
+
+def test_ten_megabytes_of_later_layouts_is_fast() -> None:
+    # the mailman footer ends a mail: leave it out, or only the first copy is read
+    texts = (p.read_text("utf-8").split("____")[0] for p in FIXTURES if "2012" not in p.name)
+    body = "\n".join(texts)
+    big = body * (10_000_000 // len(body) + 1)
+    started = time.perf_counter()
+    outline = read_status_mail(big)
+    elapsed = time.perf_counter() - started
+    assert outline.ok and sum(1 for _ in outline.walk()) > 1000
+    assert elapsed < 10, f"{elapsed:.1f}s for {len(big) / 1e6:.0f} MB"
+
+
+def test_hostile_long_lines_stay_fast() -> None:
+    lines = [
+        "== s ==",
+        "* t" + " " * 3000 + "x)",
+        *(("  " + " " * 3000 + "[x)" + ")" * 500) for _ in range(1500)),
+        *(("  - " + "merged, " * 450) for _ in range(1500)),
+    ]
+    started = time.perf_counter()
+    read_status_mail("\n".join(lines))
+    assert time.perf_counter() - started < 10

@@ -21,7 +21,7 @@ _KEY_VALUE = re.compile(
     r"\s*:\s*(.*)$"
 )
 _URL_LINE = re.compile(r"(?i)^(?:[A-Za-z][\w ]{0,20}:\s*)?<?(?:https?|ftp)://\S+$")
-_INLINE_LINK = re.compile(r"(?i)\s*\[\s*((?:https?|ftp)://[^\s\]]+)\s*\]\s*$")
+_INLINE_LINK = re.compile(r"(?i)\[\s*((?:https?|ftp)://[^\s\]]+)\s*\]\s*$")
 _KEYS = {"owners": "owner", "prognosis": "prognosis", "status": "status", "owner": "owner"}
 #: attribute kinds whose value a deeper plain line carries on
 _WRAPPING = ("-", "status", "prognosis", "text", "sub")
@@ -56,7 +56,7 @@ def title_line(item: DraftItem, body: str, vocab: Vocabulary) -> None:
         body = body[:-1].rstrip()
     if body or not item.lines:
         item.lines.append(body)
-    if body.endswith(")") and ends_with_state(" ".join(item.lines), vocab):
+    if body.endswith(")") and ends_with_state(body, vocab):
         # what follows "(owner, status)" describes the item; it is no title
         item.closed = True
 

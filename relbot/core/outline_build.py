@@ -13,6 +13,7 @@ no space; those become child items.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -169,10 +170,15 @@ class _Context:
 
 def is_done_section(key: str, hints: OutlineHints) -> bool:
     """ "completed", "hypervisor / done", "bugs resolved since last update"."""
+    return _done_key(key, hints.done_sections)
+
+
+@functools.lru_cache(maxsize=256)
+def _done_key(key: str, done_sections: tuple[str, ...]) -> bool:
     words = re.findall(r"[\w-]+", key.rsplit(" / ", 1)[-1])
     if any(w in ("not", "un", "yet", "pending", "open") for w in words):
         return False
-    phrases = [h.lower() for h in hints.done_sections]
+    phrases = [h.lower() for h in done_sections]
     last = " ".join(words)
     return any(re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", last) for p in phrases)
 

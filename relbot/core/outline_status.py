@@ -36,6 +36,8 @@ _PARTIAL = re.compile(
     r"|few|remaining|side|bulk|majority|initial|preparatory|prerequisite\w*)\b"
 )
 _SUBJECT = re.compile(r"(?i)^\[(?:[a-z][\w.-]*\s+)*?patch\b([^\]]*)\]")
+#: longer lines are prose about the item, not a word on its progress
+MAX_PROGRESS = 300
 _RANK = {
     Status.PATCHES_POSTED: 1,
     Status.PARTLY_DONE: 2,
@@ -49,6 +51,8 @@ def sentence_status(text: str) -> tuple[Status, str] | None:
     The strongest clause wins: "v7 was sent, 3/7 are merged" is partly done.
     """
     best: tuple[Status, str] | None = None
+    if len(text) > MAX_PROGRESS:
+        return None  # a paragraph about the item, not a progress line
     for clause in _CLAUSES.split(text):
         found = _clause_status(clause.strip())
         if found is not None and (best is None or _RANK[found[0]] > _RANK[best[0]]):
@@ -58,7 +62,7 @@ def sentence_status(text: str) -> tuple[Status, str] | None:
 
 
 def _clause_status(clause: str) -> tuple[Status, str] | None:
-    if not clause or len(clause) > 200 or _UNSURE.search(clause):
+    if not clause or _UNSURE.search(clause):
         return None
     if _DONE.search(clause):
         fraction = _FRACTION.search(clause)

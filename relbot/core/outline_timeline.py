@@ -27,7 +27,7 @@ _WEEKDAY = re.compile(
     r"\.?,?\s+"
 )
 _LEAD = re.compile(r"(?i)^(?:the\s+)?(?:week\s+of|w/c|around|about|approx\.?|~|by|on|from)\s+")
-_REMARK = re.compile(r"\s*(?:\[[^\]]*\]|\([^)]*\))\s*$")
+_REMARK = re.compile(r"(?:\[[^\]]*\]|\([^)]*\))\s*$")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DAY_MONTH = re.compile(
     r"(?i)(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\.?,?(?:\s+(\d{4}))?"
@@ -39,6 +39,8 @@ _YEAR = re.compile(r"\b(20\d\d|19\d\d)\b")
 def milestone_date(when: str, year: int | None) -> dt.date | None:
     """ "19 March", "March 19", "Fri Jun 28, 2024", "Week of Jul 29", "2013-03-25"."""
     text = when.strip().rstrip(".!")
+    if len(text) > 80:
+        return None  # a sentence, not a date
     for _ in range(3):
         text = _REMARK.sub("", _LEAD.sub("", _WEEKDAY.sub("", text))).strip()
     m = _ISO.fullmatch(text)
