@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
-from relbot.config import load_config, parse_config, parse_send_time
+from relbot.config import Config, load_config, parse_config, parse_send_time
 from relbot.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -85,3 +86,17 @@ def test_send_time_uses_weekday_names() -> None:
     assert parse_send_time("Friday 9:30") == ("fri", 9, 30)
     with pytest.raises(ConfigError):
         parse_send_time("0 12 * * 1")
+
+
+def test_every_key_is_documented() -> None:
+    doc = (REPO / "docs" / "config.md").read_text(encoding="utf-8")
+    missing = []
+    for table in dataclasses.fields(Config):
+        if table.name == "base_dir":
+            continue
+        name = "import" if table.name == "import_hints" else table.name
+        assert f"## [{name}]" in doc, name
+        for key in dataclasses.fields(getattr(Config(), table.name)):
+            if f"`{key.name}`" not in doc:
+                missing.append(f"[{name}] {key.name}")
+    assert missing == []
