@@ -352,6 +352,53 @@ def test_read_message_never_raises_on_mime_like_input(lines: list[str], tail: by
     m.from_name.encode("utf-8")
 
 
+_HEADER_LINES = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                b"From: A <a@x.org>",
+                b"Subject: hello",
+                b"Message-ID: <1@x.org>",
+                b"References: <2@x.org>",
+                b" <3@x.org>",
+                b"\tfolded",
+                b"",
+                b" ",
+                b"not a header",
+                b"From someone",
+                b"\xff: 8-bit",
+            ]
+        ),
+        st.sampled_from([b"\n", b"\r\n", b"\r"]),
+    ),
+    max_size=10,
+)
+
+
+def _whole_header_parse(raw: bytes) -> Message:
+    """What read_header_fields gave before it cut the body off."""
+    import email.parser
+    import email.policy
+
+    from relbot.core.message import _build
+
+    parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+    return _build(parser.parsebytes(raw), "", [])
+
+
+@settings(max_examples=500, deadline=None)
+@given(_HEADER_LINES, st.binary(max_size=40))
+def test_header_read_stops_at_the_blank_line_like_the_parser(
+    lines: list[tuple[bytes, bytes]], tail: bytes
+) -> None:
+    # only the header block goes to the parser; every mix of line endings
+    # must end that block exactly where the parser itself would
+    raw = b"".join(text + end for text, end in lines) + tail
+    fast, whole = read_header_fields(raw), _whole_header_parse(raw)
+    assert fast == whole
+    assert dict(fast.headers) == dict(whole.headers)
+
+
 def test_huge_headers_stay_fast() -> None:
     refs = b" ".join(b"<%d.ref@example.org>" % i for i in range(10_000))
     raw = b"Subject: " + b"x" * 1_000_000 + b"\nReferences: " + refs + b"\n\nbody\n"

@@ -212,13 +212,26 @@ def _build(msg: email.message.Message, text: str, defects: list[str]) -> Message
     )
 
 
+#: a line ending followed by another: the blank line after the header block
+#: (``\r\n`` alone is one ending, so every blank line contains one of these)
+_BLANK_LINE = re.compile(rb"\n[\r\n]|\r\r")
+
+
+def _header_block(data: bytes) -> bytes:
+    """``data`` up to the end of its header block: the parser never sees the body."""
+    if data[:1] in (b"\n", b"\r"):
+        return b""
+    blank = _BLANK_LINE.search(data)
+    return data if blank is None else data[: blank.start() + 1]
+
+
 def read_header_fields(raw: bytes | str) -> Message:
     """The header fields only (``text`` is ''), fast enough for bulk archive scans."""
     data = _to_bytes(raw)
     defects: list[str] = []
     try:
         parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-        return _build(parser.parsebytes(data), "", defects)
+        return _build(parser.parsebytes(_header_block(data)), "", defects)
     except Exception as exc:  # a sender's bytes must never stop a scan
         return Message(defects=(f"headers unreadable: {exc.__class__.__name__}",))
 
