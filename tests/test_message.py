@@ -290,6 +290,21 @@ def test_decode_bytes(data: bytes, charset: str, expected: tuple[str, bool]) -> 
     assert decode_bytes(data, charset) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain ascii", "plain ascii"),
+        ("J\u00fcrgen", "J\u00fcrgen"),  # already text: left alone
+        ("caf\udce9", "caf\u00e9"),  # an undeclared Latin-1 byte
+        ("J\udcc3\udcbcrgen", "J\u00fcrgen"),  # undeclared UTF-8 bytes
+    ],
+)
+def test_raw_text_undoes_surrogate_escapes_only(value: str, expected: str) -> None:
+    from relbot.core.message import _raw_text
+
+    assert _raw_text(value) == expected
+
+
 def test_html_to_text_survives_broken_markup() -> None:
     text = html_to_text("<p>a<br>b</blockquote></blockquote><div>c &nbsp;d<a href='x'>e")
     assert text.splitlines() == ["a", "b", "c de"]

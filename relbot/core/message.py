@@ -90,7 +90,8 @@ def decode_bytes(data: bytes, charset: str = "utf-8") -> tuple[str, bool]:
 
 def _raw_text(value: str) -> str:
     """Undo the parser's surrogate escapes: undeclared 8-bit header bytes."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    # nearly every header is ASCII, and an escape is never ASCII
+    if value.isascii() or not _ESCAPED.search(value):
         return value
     return decode_bytes(value.encode("utf-8", "surrogateescape"))[0]
 
