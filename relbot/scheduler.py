@@ -346,7 +346,7 @@ def send_job() -> None:
 
 
 def preview_job() -> None:
-    from relbot.weekly import preview_weekly
+    from relbot.review import preview_weekly
 
     runner = active_runner()
     result = preview_weekly(runner.service, runner.clock())
@@ -367,7 +367,8 @@ def poll_job() -> None:
 
 def tick(service: Service, now: dt.datetime) -> list[SendResult]:
     """What the poll job does after reading mail: a due preview, a due or retried send."""
-    from relbot.weekly import Outcome, preview_weekly, send_weekly
+    from relbot.review import preview_weekly
+    from relbot.weekly import Outcome, send_weekly
 
     results: list[SendResult] = []
     schedule = service.config.schedule

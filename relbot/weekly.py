@@ -1,4 +1,4 @@
-"""The weekly post: render, review, and send each week's mail exactly once.
+"""The weekly post: render and send each week's mail exactly once.
 
 The protocol, in order:
 
@@ -19,9 +19,9 @@ The protocol, in order:
    The connection lost after the whole mail went out: the list may have it,
    so the row stays ``sending`` and step 4 decides, as after a crash.
 
-Review: ``auto`` sends on time; ``preview`` mails the draft to the release
-managers ``preview_hours`` ahead and sends on time unless held; ``approve``
-sends only an approved mail.
+Review: ``auto`` sends on time; ``preview`` (``relbot.review``) mails the
+draft to the release managers ``preview_hours`` ahead and sends on time
+unless held; ``approve`` sends only an approved mail.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from relbot.config import Config
@@ -43,10 +42,7 @@ from relbot.core.compose import (
     MailSettings,
     addr_specs,
     blocker_owner_addresses,
-    compose_notice,
-    compose_preview,
     compose_status,
-    draft_text,
     message_bytes,
     parse_message,
     status_message_id,
@@ -55,7 +51,7 @@ from relbot.core.compose import (
 from relbot.core.events import Event, Kind
 from relbot.errors import DeliveryError, RelbotError
 from relbot.outbox import Outbox, OutboxRow, State, reached_list
-from relbot.scheduler import describe_time, latest_slot, next_slot, week_of
+from relbot.scheduler import describe_time, latest_slot, week_of
 from relbot.service import Service, person_name
 from relbot.statusmail import render_week
 from relbot.transport import FileTransport
@@ -170,7 +166,7 @@ def send_weekly(
     week = week_of(slot, schedule)
     if dry_run:
         return _dry_run(service, now, slot, week)
-    holder = _holder()
+    holder = lease_holder()
     if not service.store.acquire_lease(LEASE, holder, now=now, ttl=LEASE_TTL):
         return SendResult(Outcome.BUSY, week, detail=f"{week}: another relbot process is sending")
     try:
@@ -193,11 +189,11 @@ def _send_locked(
         if recovered is not None:
             return recovered
         if not outbox.count_attempt(week, now):
-            return _result(Outcome.BUSY, row, f"{week}: changed while sending began")
+            return result_for(Outcome.BUSY, row, f"{week}: changed while sending began")
         return _deliver(service, row, now, back_to=_ready_state(config))
     if row is not None and row.state is State.SENT:
         when = describe_time(row.sent_at, config.schedule) if row.sent_at else "earlier"
-        return _result(Outcome.ALREADY_SENT, row, f"{week}: already sent {when}")
+        return result_for(Outcome.ALREADY_SENT, row, f"{week}: already sent {when}")
     late = now - slot
     grace = dt.timedelta(hours=config.schedule.misfire_grace_hours)
     if row is None:
@@ -214,27 +210,29 @@ def _send_locked(
             send_at=slot,
         )
     if row.state is State.HELD:
-        return _result(Outcome.HELD, row, f"{week}: held; `relbot approve {week}` releases it")
+        return result_for(Outcome.HELD, row, f"{week}: held; `relbot approve {week}` releases it")
     if row.state is State.FAILED and not force:
-        return _result(
+        return result_for(
             Outcome.FAILED, row, f"{week}: failed ({row.error}); `relbot send --now` retries"
         )
     if row.state is State.DRAFT:
         if config.schedule.review == "approve":
             if not row.preview_sent:
-                _send_preview(service, row, now, slot)
-            return _result(
+                from relbot.review import send_preview  # review builds on this module
+
+                send_preview(service, row, now, slot)
+            return result_for(
                 Outcome.AWAITING_APPROVAL,
                 row,
                 f"{week}: waiting for a release manager: `relbot approve {week}`",
             )
         if late > grace and not force:
             return _missed(week, slot, late, config)
-        row = _refresh_draft(service, outbox, row, now, slot)
+        row = refresh_draft(service, outbox, row, now, slot)
     if not outbox.start_sending(week, row.state, now):
         current = outbox.get(week)
         state = current.state.value if current else "gone"
-        return _result(Outcome.BUSY, row, f"{week}: changed while sending began (now {state})")
+        return result_for(Outcome.BUSY, row, f"{week}: changed while sending began (now {state})")
     back = State.DRAFT if row.state is State.DRAFT else State.APPROVED
     return _deliver(service, row, now, back_to=back)
 
@@ -243,7 +241,7 @@ def _ready_state(config: Config) -> State:
     return State.APPROVED if config.schedule.review == "approve" else State.DRAFT
 
 
-def _refresh_draft(
+def refresh_draft(
     service: Service, outbox: Outbox, row: OutboxRow, now: dt.datetime, slot: dt.datetime
 ) -> OutboxRow:
     """Render a draft again just before it goes: the mail shows the latest state."""
@@ -270,7 +268,7 @@ def _deliver(service: Service, row: OutboxRow, now: dt.datetime, *, back_to: Sta
         if exc.uncertain:
             outbox.note_error(row.week, str(exc))
             log.warning("%s: %s", row.week, exc)
-            return _result(
+            return result_for(
                 Outcome.UNCERTAIN,
                 row,
                 f"{row.week}: may be on the list already ({exc}); "
@@ -281,16 +279,18 @@ def _deliver(service: Service, row: OutboxRow, now: dt.datetime, *, back_to: Sta
                 row.week, State.FAILED, only_from=frozenset({State.SENDING}), error=str(exc)
             )
             log.error("%s: the status mail was refused and stays in the outbox: %s", row.week, exc)
-            _tell_managers(service, row, str(exc), now)
-            return _result(Outcome.FAILED, row, f"{row.week}: refused: {exc}")
+            from relbot.review import tell_refused  # review builds on this module
+
+            tell_refused(service, row, str(exc), now)
+            return result_for(Outcome.FAILED, row, f"{row.week}: refused: {exc}")
         outbox.move(row.week, back_to, only_from=frozenset({State.SENDING}), error=str(exc))
         log.warning("%s: not sent this time, will retry: %s", row.week, exc)
-        return _result(Outcome.RETRY_LATER, row, f"{row.week}: not sent yet: {exc}")
+        return result_for(Outcome.RETRY_LATER, row, f"{row.week}: not sent yet: {exc}")
     record_sent(service, row, now)
     path = transport.last_path if isinstance(transport, FileTransport) else None
     where = f" (written to {path})" if path else ""
     log.info("%s: sent <%s> to %s%s", row.week, row.message_id, ", ".join(recipients), where)
-    return _result(
+    return result_for(
         Outcome.SENT, row, f"{row.week}: sent <{row.message_id}> to {', '.join(recipients)}", path
     )
 
@@ -343,7 +343,7 @@ def _recover(
         found = reached_list(service, row.message_id)
     except RelbotError as exc:
         log.warning("%s: cannot check the list for <%s>: %s", row.week, row.message_id, exc)
-        return _result(
+        return result_for(
             Outcome.RETRY_LATER,
             row,
             f"{row.week}: a send was interrupted and the list cannot be checked ({exc}); "
@@ -352,7 +352,9 @@ def _recover(
     if found:
         log.info("%s: <%s> is already on the list; not sending it again", row.week, row.message_id)
         record_sent(service, row, now)
-        return _result(Outcome.FOUND_ON_LIST, row, f"{row.week}: already on the list, not resent")
+        return result_for(
+            Outcome.FOUND_ON_LIST, row, f"{row.week}: already on the list, not resent"
+        )
     resend_at = _resend_at(service.config, row)
     if resend_at is not None and now < resend_at:
         # a slow or moderated list may still deliver it: another copy now
@@ -364,14 +366,14 @@ def _recover(
             f"([mail] resend_after_minutes = {service.config.mail.resend_after_minutes:g})"
         )
         log.info("%s", detail)
-        return _result(Outcome.WAITING_FOR_LIST, row, detail)
+        return result_for(Outcome.WAITING_FOR_LIST, row, detail)
     if not resend_allowed:
         note = "interrupted while sending and not found on the list"
         Outbox(service.store).move(
             row.week, State.FAILED, only_from=frozenset({State.SENDING}), error=note
         )
         log.warning("%s: %s; left as failed", row.week, note)
-        return _result(Outcome.FAILED, row, f"{row.week}: {note}")
+        return result_for(Outcome.FAILED, row, f"{row.week}: {note}")
     log.warning(
         "%s: a send was interrupted and <%s> is not on the list; sending it again",
         row.week,
@@ -390,131 +392,6 @@ def _resend_at(config: Config, row: OutboxRow) -> dt.datetime | None:
         return None
     last = row.attempted_at or row.created_at
     return last + dt.timedelta(minutes=config.mail.resend_after_minutes)
-
-
-# -- review ------------------------------------------------------------------------
-
-
-def preview_weekly(service: Service, now: dt.datetime) -> SendResult:
-    """Mail the next week's draft to the release managers once it is ``preview_hours`` away."""
-    schedule = service.config.schedule
-    slot = next_slot(now, schedule)
-    week = week_of(slot, schedule)
-    if schedule.review == "auto":
-        return SendResult(Outcome.NOT_DUE, week, detail='review = "auto": no preview')
-    opens = slot - dt.timedelta(hours=schedule.preview_hours)
-    if now < opens:
-        return SendResult(
-            Outcome.NOT_DUE, week, detail=f"{week}: preview at {describe_time(opens, schedule)}"
-        )
-    holder = _holder()
-    if not service.store.acquire_lease(LEASE, holder, now=now, ttl=LEASE_TTL):
-        return SendResult(Outcome.BUSY, week, detail=f"{week}: another relbot process is sending")
-    try:
-        row = draft_for(service, now, slot)
-        if row.preview_sent:
-            return _result(Outcome.NOT_DUE, row, f"{week}: preview already sent")
-        if row.state not in (State.DRAFT, State.HELD, State.APPROVED):
-            return _result(Outcome.NOT_DUE, row, f"{week}: {row.state.value}, no preview needed")
-        return _send_preview(service, row, now, slot)
-    finally:
-        service.store.release_lease(LEASE, holder)
-
-
-def draft_for(service: Service, now: dt.datetime, slot: dt.datetime) -> OutboxRow:
-    """The outbox row for ``slot``'s week; a fresh draft is rendered again."""
-    outbox = Outbox(service.store)
-    week = week_of(slot, service.config.schedule)
-    row = outbox.get(week)
-    if row is None:
-        msg = build_week_mail(service, now, slot)
-        return outbox.create(
-            week=week,
-            message_id=str(msg["Message-ID"]).strip("<>"),
-            subject=str(msg["Subject"]),
-            raw=message_bytes(msg),
-            state=State.DRAFT,
-            now=now,
-            send_at=slot,
-        )
-    if row.state is State.DRAFT:
-        return _refresh_draft(service, outbox, row, now, slot)
-    return row
-
-
-def _send_preview(
-    service: Service, row: OutboxRow, now: dt.datetime, slot: dt.datetime
-) -> SendResult:
-    config = service.config
-    managers = config.people.release_managers
-    outbox = Outbox(service.store)
-    if not managers:
-        log.warning("%s: no [people] release_managers to preview the mail to", row.week)
-        outbox.mark_previewed(row.week)
-        return _result(Outcome.PREVIEWED, row, f"{row.week}: nobody to preview to")
-    review: Literal["preview", "approve"] = (
-        "approve" if config.schedule.review == "approve" else "preview"
-    )
-    preview = compose_preview(
-        parse_message(row.raw),
-        previous_text=previous_text(service, row.week),
-        settings=mail_settings(config),
-        to=managers,
-        date=now,
-        send_at=describe_time(slot, config.schedule),
-        review=review,
-        week=row.week,
-    )
-    sender = addr_specs([config.mail.from_addr])
-    try:
-        service.transport.send(
-            preview, envelope_from=sender[0] if sender else "", recipients=addr_specs(managers)
-        )
-    except DeliveryError as exc:
-        log.warning("%s: the preview could not be sent: %s", row.week, exc)
-        return _result(Outcome.RETRY_LATER, row, f"{row.week}: preview not sent: {exc}")
-    outbox.mark_previewed(row.week)
-    return _result(Outcome.PREVIEWED, row, f"{row.week}: preview sent to {', '.join(managers)}")
-
-
-def previous_text(service: Service, week: str) -> str:
-    """The body of the last mail before ``week``: ours, or the imported one."""
-    last = Outbox(service.store).last_sent(before_week=week)
-    if last is not None:
-        return draft_text(parse_message(last.raw))
-    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
-    mails = sorted(service.tracker().status_mails, key=lambda m: m.date or floor)
-    for mail in reversed(mails):
-        raw = service.store.message_raw(mail.message_id)
-        if raw:
-            return draft_text(parse_message(raw))
-    return ""
-
-
-def _tell_managers(service: Service, row: OutboxRow, error: str, now: dt.datetime) -> None:
-    config = service.config
-    managers = config.people.release_managers
-    if not managers:
-        return
-    text = (
-        f"The status mail for {row.week} (<{row.message_id}>) was refused:\n\n"
-        f"  {error}\n\n"
-        "It stays in relbot's outbox. Fix the cause, then run `relbot send --now`.\n"
-    )
-    notice = compose_notice(
-        settings=mail_settings(config),
-        to=managers,
-        date=now,
-        subject=f"[relbot] the {row.week} status mail was not sent",
-        text=text,
-    )
-    sender = addr_specs([config.mail.from_addr])
-    try:
-        service.transport.send(
-            notice, envelope_from=sender[0] if sender else "", recipients=addr_specs(managers)
-        )
-    except DeliveryError as exc:
-        log.error("%s: could not tell the release managers either: %s", row.week, exc)
 
 
 # -- helpers -------------------------------------------------------------------------
@@ -546,9 +423,13 @@ def _missed(week: str, slot: dt.datetime, late: dt.timedelta, config: Config) ->
     return SendResult(Outcome.MISSED, week, detail=detail)
 
 
-def _result(outcome: Outcome, row: OutboxRow, detail: str, path: Path | None = None) -> SendResult:
+def result_for(
+    outcome: Outcome, row: OutboxRow, detail: str, path: Path | None = None
+) -> SendResult:
+    """The result of acting on ``row``."""
     return SendResult(outcome, row.week, row.message_id, detail, path)
 
 
-def _holder() -> str:
+def lease_holder() -> str:
+    """This process, as the holder of the ``weekly-send`` lease: host, pid, a nonce."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

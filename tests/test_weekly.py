@@ -22,9 +22,10 @@ from servers import Dovecot, ListServer, TlsCert
 from relbot.config import parse_config
 from relbot.core.events import Event, Kind
 from relbot.outbox import Outbox, State
+from relbot.review import preview_weekly
 from relbot.service import Service
 from relbot.transport import SmtpTransport
-from relbot.weekly import Outcome, preview_weekly, send_weekly
+from relbot.weekly import Outcome, send_weekly
 
 REPO = Path(__file__).resolve().parents[1]
 UTC = dt.UTC

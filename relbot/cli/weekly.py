@@ -13,8 +13,9 @@ from relbot.cli import tracker as _tracker
 from relbot.cli.base import Env, main, pass_env
 from relbot.errors import DeliveryError, RelbotError, UsageError
 from relbot.outbox import Outbox, OutboxRow, State
+from relbot.review import draft_for, preview_weekly
 from relbot.scheduler import Runner, describe_time, latest_slot, next_slot, week_of
-from relbot.weekly import Outcome, SendResult, draft_for, preview_weekly, send_weekly
+from relbot.weekly import Outcome, SendResult, send_weekly
 
 log = logging.getLogger("relbot.cli")
 
