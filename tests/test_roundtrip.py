@@ -308,3 +308,23 @@ def test_render_import_render_is_a_fixed_point(events: tuple[Event, ...], ids: b
     assert [it.parent for it in again.items] == [it.parent for it in tracker.items]
     assert again.footnotes == tracker.footnotes
     assert [s.notes for s in again.sections] == [s.notes for s in tracker.sections]
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        (*(ROOT / "tests/layouts").glob("*.txt"), *(ROOT / "tests/layouts/blind").glob("*.txt"))
+    ),
+    ids=lambda p: p.name,
+)
+def test_every_layout_renders_to_a_fixed_point(path: Path) -> None:
+    """Any era's mail, imported: importing it again changes no item, and render is fixed."""
+    tracker, events = import_mail(path.read_text("utf-8"))
+    _again, again_events = import_mail(path.read_text("utf-8"), tracker)
+    assert [e for e in again_events if e.item] == []
+    first = render(tracker, events)
+    reread, reread_events = import_mail(first)
+    assert render(reread, reread_events) == first
+    assert [(it.text, it.owners, it.status, it.version) for it in reread.items] == [
+        (it.text, it.owners, it.status, it.version) for it in tracker.items
+    ]

@@ -54,7 +54,7 @@ __all__ = [
 
 _EQ_HEADING = re.compile(r"^\s*(=+)\s*([^=].*?)\s*=+\s*:?\s*$")
 _STAR_HEADING = re.compile(r"^\s*\*{2,}\s*([^*].*?)\s*\*{2,}\s*:?\s*$")
-_COLON_HEADING = re.compile(r"^(\S[^:]*?):\s*$")
+_COLON_HEADING = re.compile(r"^(\S(?:[^:]|::)*?):\s*$")
 _BULLET = re.compile(r"^(\s*)([*•+-]|\d{1,2}[.)])\s+(\S.*)$")
 _FOOTNOTE = re.compile(r"^\[(\d{1,3})\]\s+(\S+)\s*$")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")

@@ -24,6 +24,7 @@ from relbot.core.outline_items import (
     deferral_release,
     looks_like_name,
     read_item_head,
+    status_part,
 )
 from relbot.core.outline_model import (
     Outline,
@@ -199,9 +200,12 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
     said: list[tuple[Status, str]] = []
     if status is Status.OPEN and (posted := subject_version(head.text)) is not None:
         status, version = Status.PATCHES_POSTED, posted
+    had = (len(owners), len(said))
     for attr in item.attrs:
         value = " ".join(" ".join(attr.parts).split())
         kind = attr.kind
+        if kind in ("status", "prognosis"):
+            had = (-1, -1)
         if (kind == "-" and ctx.owner_lines) or kind == "sub":
             kind = "sub" if _sub_item(value, hints.vocabulary) else "-"
         if kind == "sub":
@@ -218,6 +222,12 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
             notes.append(value)
         else:
             _dash_line(value, ctx, owners, links, notes, said, bool(head.owners))
+    # owners or status words read from lines under the item: its lines lack them
+    below = (
+        had == (-1, -1)
+        or len(owners) > had[0]
+        or any(w for _s, w in said[had[1] :] if _s is Status.PATCHES_POSTED)
+    )
     for found, words in said:
         if found is Status.PATCHES_POSTED and status is Status.PATCHES_POSTED:
             version = words or version
@@ -234,6 +244,10 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
                 break
     if is_done_section(section, hints) and not status.closed:
         status = Status.DONE
+    if status is not Status.PATCHES_POSTED:
+        version = ""
+    if note != head.status_note:
+        note = _without_state(note, status_part(status, version, release))
     lines = tuple(item.lines)
     if head.item_id and lines:
         lines = (lines[0].replace(f"[{head.item_id}]", "", 1).lstrip(), *lines[1:])
@@ -251,7 +265,18 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
         notes=tuple(notes),
         lines=lines,
         children=children,
+        said_below=below,
     )
+
+
+def _without_state(note: str, canonical: str) -> str:
+    """ "patches posted, awaiting review" -> "awaiting review" once the status says it."""
+    low = note.lower()
+    if canonical and low == canonical.lower():
+        return ""
+    if canonical and low.startswith(canonical.lower() + ", "):
+        return note[len(canonical) + 2 :]
+    return note
 
 
 def _active(status: Status) -> bool:

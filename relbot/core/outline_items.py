@@ -53,6 +53,7 @@ DEFAULT_PROGNOSIS_WORDS: tuple[str, ...] = (
     "very good",
     "excellent",
     "ready",
+    "not started",
     "done",
 )
 

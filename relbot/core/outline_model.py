@@ -74,6 +74,9 @@ class OutlineItem:
     notes: tuple[str, ...] = ()
     lines: tuple[str, ...] = ()
     children: tuple[OutlineItem, ...] = ()
+    #: owners or status words stood on lines under the item (``-  Name``,
+    #: ``status: ...``), so ``lines`` alone do not say them
+    said_below: bool = False
 
 
 @dataclass(frozen=True, slots=True)

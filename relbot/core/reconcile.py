@@ -59,8 +59,14 @@ def outline_head(it: OutlineItem | Item) -> ItemHead:
 
 
 def _layout(it: OutlineItem, depth: int) -> dict[str, Any]:
-    """The hand wrapping of an item, kept by rendering while key and depth hold."""
-    return {"lines": list(it.lines), "key": head_key(outline_head(it)), "depth": depth}
+    """The hand wrapping of an item, kept by rendering while key and depth hold.
+
+    Lines that do not say the item's owners, status words or version (those
+    stood on ``-  Name`` / ``status:`` lines under it) are not kept: rendering
+    them would lose what the mail said.
+    """
+    lines = [] if it.said_below else list(it.lines)
+    return {"lines": lines, "key": head_key(outline_head(it)), "depth": depth}
 
 
 def _link_data(link: Link) -> dict[str, str]:
