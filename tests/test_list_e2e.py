@@ -240,8 +240,8 @@ def four_weeks(p: Project, dovecot: Dovecot, server: ListServer, cert: TlsCert) 
         [proposal] = service.store.proposals("pending")
         assert proposal.message_id == "hedge.w1@dev.example.org"
         assert (proposal.item, proposal.action) == ("T27", "status")
-        tracker = service.tracker()
-        assert tracker.item("T27") is not None and tracker.item("T27").status == "open"  # type: ignore[union-attr]
+        hedged = service.tracker().item("T27")
+        assert hedged is not None and hedged.status == "open"
 
     # -- week 2: the sender is killed after the list took the mail, before the 250
     server.replies.append("stall")
@@ -271,7 +271,7 @@ def four_weeks(p: Project, dovecot: Dovecot, server: ListServer, cert: TlsCert) 
         ("Anthony PERARD", "now patches posted (v4)"),
     ):
         assert re.search(rf"{who}: - [^-]*{re.escape(what)}", text), (who, what, text)
-    assert "Stefano" not in changes_part(week2)  # the hedge waits for the RM
+    assert "Stefano" not in text  # the hedge waits for the RM
     w2 = bare(week2["Message-ID"])
 
     # -- the RM accepts the hedged proposal by mail, answering week 2
@@ -287,7 +287,8 @@ def four_weeks(p: Project, dovecot: Dovecot, server: ListServer, cert: TlsCert) 
     assert report.members == 1 and report.quarantined == 0, report.lines
     with relbot(p) as service:
         assert service.store.proposals("pending") == []
-        assert service.tracker().item("T27").status == "done"  # type: ignore[union-attr]
+        hedged = service.tracker().item("T27")
+        assert hedged is not None and hedged.status == "done"
 
     # -- week 3 shows it
     out = send(p, WEEK1 + 2 * WEEK)
@@ -296,7 +297,6 @@ def four_weeks(p: Project, dovecot: Dovecot, server: ListServer, cert: TlsCert) 
     changes = changes_part(week3)
     assert changes.startswith("Changes since the mail of 30 April 2012:")
     assert re.search(r"Stefano Stabellini: - T27 Domain 0 block attach[^-]*now done", changes)
-    assert "Domain 0 block attach" in changes.partition("Stefano")[2]
 
     # -- week 4: the list hangs up after taking the whole mail, without keeping it
     server.replies.append("drop")
