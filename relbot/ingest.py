@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.engine import Connection
 
 from relbot.core.actions import REVIEW_KINDS, Action, ActionKind
-from relbot.core.events import Event, apply_event, fold
+from relbot.core.events import Event, Kind, apply_event, fold
 from relbot.core.message import Message, read_header_fields, read_message
 from relbot.core.model import Milestone, Tracker
 from relbot.core.policy import Decision
@@ -79,6 +79,63 @@ def reply_rules(service: Service) -> ReplyRules:
     )
 
 
+class History:
+    """The event history as far as this process has read it, and its fold.
+
+    Each read loads only the events stored since the last one and applies
+    them to the folded tracker; an undo (which can take back any earlier
+    event) folds everything again. If the store holds other events than the
+    ones read (another writer's transaction committed out of seq order), the
+    history is read afresh. The state each status mail showed, the fold of
+    its first ``event_count`` events, is kept once computed.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.events: list[Event] = []
+        self.tracker = Tracker()
+        #: seqs named by undo events, which a fold leaves out
+        self._undo_targets: set[int] = set()
+        self._shown: dict[int, Tracker] = {}
+
+    def current(self, conn: Connection | None = None) -> Tracker:
+        """The tracker as stored now; call it inside the transaction that writes."""
+        if conn is None:
+            with self.store.transaction(readonly=True) as c:
+                return self.current(c)
+        last = self.events[-1].seq if self.events else 0
+        new = self.store.events_after(last, conn)
+        if self.store.event_count(conn) != len(self.events) + len(new):
+            self.events = self.store.events(conn)
+            self._shown.clear()
+            self._refold()
+        elif new:
+            self.events.extend(new)
+            undo = any(e.kind is Kind.UNDO or e.seq in self._undo_targets for e in new)
+            if undo:
+                self._refold()
+            else:
+                self.tracker = _apply_all(self.tracker, new)
+        return self.tracker
+
+    def shown(self, event_count: int) -> Tracker | None:
+        """The state a status mail showed, ``fold(events[:event_count])``."""
+        if not event_count:
+            return None
+        state = self._shown.get(event_count)
+        if state is None:
+            state = fold(self.events[:event_count])
+            if event_count <= len(self.events):  # a shorter prefix may still grow
+                self._shown[event_count] = state
+        return state
+
+    def _refold(self) -> None:
+        self.tracker = fold(self.events)
+        self._undo_targets = {
+            int(e.data.get("event", 0)) for e in self.events if e.kind is Kind.UNDO
+        }
+
+
 def synthetic_id(raw: bytes) -> str:
     """An id for a message that has none, stable for the same bytes."""
     return f"no-message-id-{hashlib.sha256(raw).hexdigest()[:24]}@relbot.invalid"
@@ -100,12 +157,13 @@ class Ingestor:
         self.list_tags = cfg.mail.list_tags
         self.max_bytes = cfg.parsing.max_message_bytes
         self.report = IngestReport()
+        self.history = History(self.store)
         self.known: set[str] = self.store.known_message_ids()
         self.refresh()
 
     def refresh(self) -> None:
         """Reload the status mails and thread ids (after a send, say)."""
-        tracker = self.store.tracker()
+        tracker = self.history.current()
         self.thread_ids: set[str] = set(self.known)
         self.thread_ids.update(m.message_id for m in tracker.status_mails)
         self.status_subjects = {
@@ -226,9 +284,17 @@ class Ingestor:
         self, conn: Connection, raw: bytes, msgid: str, origin: str, member: Membership
     ) -> str:
         msg = read_message(raw)
-        events = self.store.events(conn)
-        tracker = fold(events)
-        result = understand(msg, tracker, events, self.rules, self.now().date())
+        # events this transaction adds are read back by the next call, once
+        # committed: the history never holds what a rollback took away
+        tracker = self.history.current(conn)
+        result = understand(
+            msg,
+            tracker,
+            self.history.events,
+            self.rules,
+            self.now().date(),
+            shown=self.history.shown,
+        )
         if member.confidence < 1.0:
             result = _hold_all(result, f"in the thread only by its subject ({member.via})")
         if not self.store.record_message(
@@ -328,14 +394,27 @@ def _pending_week(box: Outbox, conn: Connection) -> str:
 
 
 def understand(
-    msg: Message, tracker: Tracker, events: list[Event], rules: ReplyRules, today: dt.date
+    msg: Message,
+    tracker: Tracker,
+    events: list[Event],
+    rules: ReplyRules,
+    today: dt.date,
+    *,
+    shown: Callable[[int], Tracker | None] | None = None,
 ) -> ReplyResult:
-    """Understand a reply against the status mail it answers (else the tracker)."""
+    """Understand a reply against the status mail it answers (else the tracker).
+
+    ``shown(event_count)`` gives the state a status mail showed; by default
+    ``events`` are folded up to it.
+    """
     replied: Tracker | None = None
     for ref in msg.thread_ids:
         mail = tracker.status_mail(ref)
         if mail is not None:
-            replied = fold(events[: mail.event_count]) if mail.event_count else None
+            if shown is not None:
+                replied = shown(mail.event_count)
+            elif mail.event_count:
+                replied = fold(events[: mail.event_count])
             break
     return understand_reply(msg, tracker=tracker, replied_state=replied, rules=rules, today=today)
 

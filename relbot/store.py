@@ -249,6 +249,17 @@ class Store:
         with self._conn(conn) as c:
             return [_event_from_row(r) for r in c.execute(query)]
 
+    def events_after(self, seq: int, conn: Connection | None = None) -> list[Event]:
+        """The events stored after ``seq``, oldest first: what is new since a read."""
+        query = sa.select(events_table).where(events_table.c.seq > seq).order_by(events_table.c.seq)
+        with self._conn(conn) as c:
+            return [_event_from_row(r) for r in c.execute(query)]
+
+    def event_count(self, conn: Connection | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(events_table)
+        with self._conn(conn) as c:
+            return int(c.execute(query).scalar_one())
+
     def tracker(self, conn: Connection | None = None) -> Tracker:
         return fold(self.events(conn))
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from relbot.mailbox import RawMail
 from tests.clirun import REPO, Project
 
 EXAMPLES = REPO / "docs" / "examples"
@@ -214,3 +215,66 @@ def test_undecodable_member_is_quarantined_and_retried(project: Project, tmp_pat
     assert "<big@x>" in listing and "max_message_bytes" in listing
     assert "still quarantined" in p2.ok("retry", listing.split()[0])
     assert "duplicates 1" in p2.ok("ingest", str(huge))
+
+
+def test_ingestor_history_follows_other_writers(project: Project) -> None:
+    """The events an Ingestor keeps folded always equal a fresh fold of the store."""
+    import datetime as dt
+
+    from relbot.config import load_config
+    from relbot.core.events import fold
+    from relbot.ingest import Ingestor
+    from relbot.service import Service
+    from relbot.store import events_table
+
+    service = Service(load_config(project.root / "config.toml"))
+    store = service.store
+    ingestor = Ingestor(service, now=lambda: dt.datetime(2012, 4, 17, tzinfo=dt.UTC))
+    history = ingestor.history
+
+    def agrees() -> None:
+        assert history.current() == store.tracker()
+        events = store.events()
+        assert history.events == events
+        for k in range(len(events) + 2):
+            assert history.shown(k) == (fold(events[:k]) if k else None)
+
+    agrees()
+    # another process (the CLI, with its own connection) writes between reads
+    project.ok("claim", "T12", "Someone Else")
+    agrees()
+    claim = store.events()[-1].seq
+    project.ok("undo", str(claim))
+    agrees()
+    assert "Someone Else" not in item(project, "T12")["owners"]
+    project.ok("undo", str(store.events()[-1].seq))  # undo the undo
+    agrees()
+    assert "Someone Else" in item(project, "T12")["owners"]
+    # writers whose transactions commit out of seq order (as on PostgreSQL)
+    template = next(e for e in store.events() if e.seq == claim)
+    top = store.events()[-1].seq
+
+    def late_claim(seq: int, name: str) -> None:
+        with store.transaction() as conn:
+            conn.execute(
+                events_table.insert().values(
+                    seq=seq,
+                    kind=template.kind.value,
+                    item=template.item,
+                    actor="late",
+                    source="cli",
+                    at="2012-04-17T00:00:00+00:00",
+                    data=json.dumps({**template.data, "owner": name}),
+                )
+            )
+
+    late_claim(top + 5, "Later Writer")
+    agrees()
+    late_claim(top + 2, "Late Writer")
+    agrees()
+    assert item(project, "T12")["owners"][-2:] == ["Late Writer", "Later Writer"]
+    # replies read by a long-lived Ingestor land on the current state
+    for path in REPLIES:
+        ingestor.offer(RawMail(str(path), path.read_bytes()))
+    agrees()
+    assert ingestor.report.applied
