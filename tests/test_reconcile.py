@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-
-import pytest
 
 from relbot.core.events import Event, Kind, fold
 from relbot.core.model import Status, Tracker
 from relbot.core.outline import read_status_mail
 from relbot.core.reconcile import outline_events
+from tests.clirun import seed_path
 
-SEED = Path("/work/shared/seed/000_d73fea7d9df65d49.txt")
+SEED = seed_path()
 AT = dt.datetime(2012, 4, 16, 12, 31, tzinfo=dt.UTC)
 LATER = AT + dt.timedelta(days=7)
 
@@ -33,8 +31,6 @@ def _kinds(events: tuple[Event, ...]) -> list[tuple[Kind, str | None]]:
 
 
 def _seed() -> str:
-    if not SEED.exists():
-        pytest.skip("seed mail not available")
     return SEED.read_text(encoding="utf-8")
 
 

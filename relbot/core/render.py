@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from relbot.core.events import Event, Kind, describe_event
-from relbot.core.model import Item, Milestone, Status, Tracker
+from relbot.core.model import Item, Milestone, Section, Status, Tracker
 from relbot.core.outline_items import (
     ItemHead,
     deferral_release,
@@ -109,7 +109,7 @@ def build_status_view(
         )
         notes = tuple(tuple(n.split("\n")) for n in sec.notes if n.strip())
         if items or notes:
-            heading = options.heading_style.format(title=sec.title or sec.key, key=sec.key)
+            heading = options.heading_style.format(title=_title_path(tracker, sec), key=sec.key)
             sections.append(SectionView(sec.key, heading, items, notes))
     preamble = []
     if tracker.release and options.greeting:
@@ -130,6 +130,23 @@ def build_status_view(
         # a signature: the importer stops at "-- ", so the names never become text
         closing=("-- ", *options.release_managers) if options.release_managers else (),
     )
+
+
+def _title_path(tracker: Tracker, sec: Section) -> str:
+    """A nested section's title with its parents' ("Hypervisor / x86").
+
+    The key of a section under another heading is the path of keys; its own
+    title alone ("x86") would come back from a re-import as another section.
+    """
+    parts = sec.key.split(" / ")
+    if len(parts) == 1 or "::" in sec.title or " / " in sec.title:
+        return sec.title or sec.key  # a single section, or a title that names its path
+    titles = []
+    for depth in range(1, len(parts)):
+        parent = tracker.section(" / ".join(parts[:depth]))
+        title = parent.title if parent and parent.title else parts[depth - 1]
+        titles.append(title.replace("::", " / ").split(" / ")[-1])
+    return " / ".join([*titles, sec.title or parts[-1]])
 
 
 def marker_index(milestones: Sequence[Milestone], today: dt.date) -> int | None:
