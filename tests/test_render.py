@@ -286,12 +286,19 @@ def test_call_for_volunteers_and_signature() -> None:
         *BASE,
         add("T4", "Manually ballooning dom0"),
         add("T5", "detail of an owned item", parent="T2"),
+        add("T6", "file:// backend performance."),
+        add("T7", "There will be no userspace blktap3", parent="T6"),
+        add("T8", "xl compatibility with xm:"),
+        add("T9", "None remaining?", parent="T8"),
+        add("T10", "libxl_cdrom_insert. Should be easy", parent="T8"),
     )
     v = view(events, call_for_volunteers=True)
-    # T1 heads sub-items, T5 sits under an owned item, T3 is deferred
+    # T1 heads sub-items, T5 sits under an owned item, T3 is deferred, T7
+    # remarks on T6, T9 is a question
     assert v.volunteers == (
         "Volunteers wanted for these unclaimed items:",
         "  * Manually ballooning dom0",
+        "  * libxl_cdrom_insert. Should be easy",
     )
     assert view(events, call_for_volunteers=True, item_ids=True).volunteers[1] == (
         "  * [T4] Manually ballooning dom0"

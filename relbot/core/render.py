@@ -406,6 +406,14 @@ def _volunteers(
             parent = by_id[parent].parent
         return False
 
+    def offered(it: Item) -> bool:
+        # a sub-item is work of its own only under a list heading ("Interfaces
+        # which may need to be async:"); under an item it is a remark on it
+        # ("There will be no userspace blktap3"), and a question is no task
+        parent = by_id.get(it.parent or "")
+        under_heading = parent is None or parent.text.rstrip().endswith(":")
+        return under_heading and not it.text.rstrip().endswith("?")
+
     wanted = tuple(w.lower() for w in options.volunteer_sections)
     free = [
         it
@@ -416,6 +424,7 @@ def _volunteers(
         and it.id not in parents
         and (not wanted or any(w in it.section.lower() for w in wanted))
         and not owned_above(it)
+        and offered(it)
     ]
     if not free:
         return ()
