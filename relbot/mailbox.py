@@ -12,10 +12,14 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from relbot.errors import MailboxError
 
-_MBOXRD_ESCAPE = re.compile(rb"^>(>*From )")
+_MBOXRD_ESCAPE = re.compile(rb"^>(>*From )", re.MULTILINE)
+#: a blank line and then "From ": the next message starts after that line
+_SEPARATOR = re.compile(rb"\n\r?\n(?=From )")
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,34 +68,70 @@ def iter_file(path: Path) -> Iterator[RawMail]:
         yield RawMail(str(path), _read(path))
 
 
-def iter_mbox(path: Path) -> Iterator[RawMail]:
-    """Messages of an mbox file, un-escaping mboxrd ``>From`` lines."""
-    lines: list[bytes] = []
+def iter_mbox(path: Path, *, block_size: int = _BLOCK) -> Iterator[RawMail]:
+    """Messages of an mbox file, un-escaping mboxrd ``>From`` lines.
+
+    A message starts after a ``From `` line that follows a blank line (or
+    opens the file); the blank line before it belongs to the mbox. A stretch
+    with nothing but that blank line comes out as an empty message.
+    """
     index = 0
-    previous_blank = True
     try:
         with path.open("rb") as handle:
-            for line in handle:
-                if line.startswith(b"From ") and previous_blank:
-                    if lines:
-                        yield RawMail(f"{path}#{index}", _finish(lines))
-                        index += 1
-                    lines = []
-                    previous_blank = False
-                    continue
-                previous_blank = line in (b"\n", b"\r\n")
-                lines.append(_MBOXRD_ESCAPE.sub(rb"\1", line) if line.startswith(b">") else line)
+            for raw in _split_mbox(handle, block_size):
+                yield RawMail(f"{path}#{index}", raw)
+                index += 1
     except OSError as exc:
         raise MailboxError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    if lines:
-        yield RawMail(f"{path}#{index}", _finish(lines))
 
 
-def _finish(lines: list[bytes]) -> bytes:
+def _split_mbox(handle: BinaryIO, block_size: int) -> Iterator[bytes]:
+    # Read in blocks and cut each at its last line end, so separators are
+    # found with one regex search per block instead of a loop per line.
+    parts: list[bytes] = []
+    pending: list[bytes] = []  # the start of a line no block has ended yet
+    after_blank = True  # the file's start counts as after a blank line
+    while True:
+        block = handle.read(block_size)
+        cut = block.rfind(b"\n") + 1
+        if block and not cut:
+            pending.append(block)
+            continue
+        region = b"".join((*pending, block[:cut] if block else b""))
+        pending = [block[cut:]] if block else []
+        if region:
+            # the lines before the region decide whether its first line may
+            # be a separator: give the regex that context as a prefix
+            text = (b"\n\n" if after_blank else b"\n") + region
+            pos = 2 if after_blank else 1
+            for sep in _SEPARATOR.finditer(text):
+                parts.append(text[pos : sep.end()])
+                raw = b"".join(parts)
+                parts = []
+                if raw:
+                    yield _finish(raw)
+                line_end = text.find(b"\n", sep.end())
+                pos = len(text) if line_end < 0 else line_end + 1
+            parts.append(text[pos:])
+            after_blank = text.endswith((b"\n\n", b"\n\r\n"))
+        if not block:
+            break
+    raw = b"".join(parts)
+    if raw:
+        yield _finish(raw)
+
+
+def _finish(raw: bytes) -> bytes:
+    if b">From " in raw:
+        raw = _MBOXRD_ESCAPE.sub(rb"\1", raw)
     # the blank line before the next "From " belongs to the mbox, not the mail
-    if lines and lines[-1] in (b"\n", b"\r\n"):
-        lines = lines[:-1]
-    return b"".join(lines)
+    if raw in (b"\n", b"\r\n"):
+        return b""
+    if raw.endswith(b"\n\n"):
+        return raw[:-1]
+    if raw.endswith(b"\n\r\n"):
+        return raw[:-2]
+    return raw
 
 
 def _read(path: Path) -> bytes:
