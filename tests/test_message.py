@@ -305,6 +305,51 @@ def test_raw_text_undoes_surrogate_escapes_only(value: str, expected: str) -> No
     assert _raw_text(value) == expected
 
 
+_ADDRESS_PIECES = (
+    *("John", "Q.", " ", "\t", '"', "\\", "(", ")", "<", ">", "@", ",", ";", ":", ".", "["),
+    *("]", "x@y.org", "a", "=?utf-8?q?J=2E?=", "J\u00fcrgen", "\r", "\n", "\x0b", "\xa0"),
+)
+
+
+def test_address_fast_path_equals_the_full_parser() -> None:
+    import email.utils
+    import random
+
+    from relbot.core.message import _split_addresses
+
+    rnd = random.Random(5)  # a fixed sweep: the same cases every run
+    for _ in range(30_000):
+        name = "".join(rnd.choices(_ADDRESS_PIECES, k=rnd.randint(0, 8)))
+        addr = "".join(rnd.choices(_ADDRESS_PIECES, k=rnd.randint(1, 4)))
+        value = rnd.choice([f'"{name}" <{addr}>', f"{name} <{addr}>", name + addr])
+        try:
+            expected: object = email.utils.getaddresses([value])
+        except Exception as exc:  # the fast path must then fall back and fail alike
+            expected = type(exc)
+        try:
+            got: object = _split_addresses(value)
+        except Exception as exc:
+            got = type(exc)
+        assert got == expected, value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Jane Doe <Jane@Example.org>", ("Jane Doe", "jane@example.org")),
+        ('"Doe, Jane" <jane@example.org>', ("Doe, Jane", "jane@example.org")),
+        ("=?utf-8?q?J=C3=BCrgen?= <j@example.org>", ("J\u00fcrgen", "j@example.org")),
+        ("<xen-devel@lists.xen.org>", ("", "xen-devel@lists.xen.org")),
+        ("jane@example.org", ("", "jane@example.org")),
+    ],
+)
+def test_common_address_forms_take_the_fast_path(value: str, expected: tuple[str, str]) -> None:
+    from relbot.core.message import _SIMPLE_ADDRESS
+
+    assert _SIMPLE_ADDRESS.fullmatch(value)
+    assert parse_addresses(value) == (expected,)
+
+
 def test_html_to_text_survives_broken_markup() -> None:
     text = html_to_text("<p>a<br>b</blockquote></blockquote><div>c &nbsp;d<a href='x'>e")
     assert text.splitlines() == ["a", "b", "c de"]

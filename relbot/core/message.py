@@ -121,11 +121,36 @@ def decode_header_value(value: str) -> str:
     return " ".join(text.split())
 
 
+_ADDR_SPEC = r"[^\s\"(),:;<>@\[\\\]]+@[^\s\"(),:;<>@\[\\\]]+"
+#: one ``Name <addr>``, ``"Name" <addr>`` or bare address, with nothing the
+#: full parser treats specially (comments, escapes, groups, lists)
+_SIMPLE_ADDRESS = re.compile(
+    r"[ \t]*(?:"
+    r"(?:\"(?P<quoted>[^\"\\\r\n]*)\"|(?P<name>[^\"(),:;<>@\[\\\]\r\n]*?))"
+    rf"[ \t]*<(?P<addr>{_ADDR_SPEC})>"
+    rf"|(?P<bare>{_ADDR_SPEC}))[ \t]*"
+)
+
+
+def _split_addresses(text: str) -> list[tuple[str, str]]:
+    """(name, address) pairs as ``email.utils.getaddresses`` gives them."""
+    simple = _SIMPLE_ADDRESS.fullmatch(text)
+    if simple is None:
+        return email.utils.getaddresses([text])
+    if simple["bare"] is not None:
+        return [("", simple["bare"])]
+    if simple["quoted"] is not None:
+        return [(simple["quoted"], simple["addr"])]
+    # the parser joins the words of a bare name with single spaces
+    words = simple["name"].replace("\t", " ").split(" ")
+    return [(" ".join(w for w in words if w), simple["addr"])]
+
+
 def parse_addresses(value: str) -> tuple[tuple[str, str], ...]:
     """(name, lower-cased address) pairs of an address header; junk is skipped."""
     text = _FOLD.sub("", _raw_text(value))
     try:
-        pairs = email.utils.getaddresses([text])
+        pairs = _split_addresses(text)
     except (ValueError, TypeError, IndexError):
         return ()
     return tuple(
