@@ -204,3 +204,135 @@ def test_budget_limits_sentences() -> None:
     reading = Reading(sender="J", tracker=SEED, index=build_index(SEED))
     _, read_count = infer_actions(["Hello. " * 50], 1, Context(), reading, budget=10)
     assert read_count == 10
+
+
+def read_under(
+    text: str, ctx: Context, tracker: Tracker = SEED
+) -> list[tuple[str, str | None, dict[str, object]]]:
+    reading = Reading(sender="Jane Doe", tracker=tracker, index=build_index(tracker))
+    actions, _ = infer_actions(text.splitlines(), 1, ctx, reading)
+    return [(a.kind.value, a.item, dict(a.value)) for a in actions]
+
+
+AMD = item_id("Sharing support for AMD")
+POD = item_id("PoD performance")
+PCI = item_id("Upstream qemu PCI passthrough")
+SAVE = item_id("Upstream qemu save restore")
+PAGING = item_id("solid implementation of sharing")
+PERMISSIVE = item_id('expose PCI back "permissive"')
+NICE = frozenset({PAGING, AMD, POD})
+SECTION = Context(None, "hypervisor, nice to have", 0.9, "", NICE)
+QUESTION = "It seems that none of the above are going to happen for 4.2?"
+
+# (words, context, expected (kind, item, status) for each action)
+NAMED = [
+    (
+        "I'm afraid the AMD sharing one won't, at least not from our side.",
+        Context(None, "hypervisor, nice to have", 0.9, "", NICE, QUESTION),
+        [("status", AMD, "deferred")],
+    ),
+    (
+        "Right, AMD sharing won't happen for 4.2.  The waitqueue work for paging is in better "
+        "shape but I'm stuck on the domain_lock callers.",
+        SECTION,
+        [("status", AMD, "deferred"), ("status", PAGING, "at risk")],
+    ),
+    (
+        "The PoD performance work won't happen for 4.2. Please defer it to 4.3.",
+        SECTION,
+        [("status", POD, "deferred")],
+    ),
+    (
+        "Both the PCI passthrough and the save/restore patches went in yesterday.",
+        Context(SAVE, "tools, nice to have", 1.0, "", frozenset({PCI, SAVE})),
+        [("status", PCI, "done"), ("status", SAVE, "done")],
+    ),
+    (
+        # the quoted item's one word ("PCI") is a part of another's name
+        "Both the PCI passthrough and the save/restore patches went in yesterday.",
+        Context(PERMISSIVE, "tools, nice to have", 1.0, "", frozenset({PCI, SAVE, PERMISSIVE})),
+        [("status", PCI, "done"), ("status", SAVE, "done")],
+    ),
+    (
+        # under one quoted item, words of another item do not move the answer
+        "This is in now, it was needed by the PCI passthrough patches.",
+        Context(SAVE, "tools, nice to have", 1.0, "", frozenset({SAVE})),
+        [("status", SAVE, "done")],
+    ),
+    (
+        "The CI build fails in x86_emulator. I'm looking into it, not related to anything on "
+        "this list.",
+        Context(),
+        [],
+    ),
+]
+
+
+@pytest.mark.parametrize(("words", "ctx", "want"), NAMED, ids=[n[0][:40] for n in NAMED])
+def test_items_named_in_words(words: str, ctx: Context, want: list[tuple[str, str, str]]) -> None:
+    got = read_under(words, ctx)
+    assert [(k, i, v.get("status")) for k, i, v in got] == want
+
+
+def test_one_action_per_item_named_with_no_quote() -> None:
+    tracker = tracker_from("2013_george.eml")
+    got = read_under(
+        "Neither the multi-vector MSI nor the 16TiB scalability work is going to make it for 4.3.",
+        Context(),
+        tracker,
+    )
+    texts = [tracker.item(i).text[:11] for _, i, _ in got if i and tracker.item(i)]  # type: ignore[union-attr]
+    assert texts == ["Multi-vecto", "Scalability"]
+    assert {v["status"] for _, _, v in got} == {"deferred"}
+
+
+@pytest.mark.parametrize(
+    ("words", "text", "extra"),
+    [
+        (
+            "FWIW the NUMA placement series (v3) is out too, see http://x.org/a.html\n"
+            "Could you add it to the tools nice-to-have list?",
+            "NUMA placement series",
+            {
+                "version": "v3",
+                "section": "tools, nice to have",
+                "links": [{"url": "http://x.org/a.html"}],
+            },
+        ),
+        (
+            "There is also the blkback discard series I posted last week:\n"
+            "[PATCH 0/3] xen-blkback: discard support\n"
+            "Please track this under tools nice to have.",
+            "[PATCH 0/3] xen-blkback: discard support",
+            {"section": "tools, nice to have"},
+        ),
+        (
+            'I\'ve just sent "x86/vpci: MSI-X table handling" (v2).\n\n'
+            "It would be nice to have it, could you add that one?",
+            "x86/vpci: MSI-X table handling",
+            {"version": "v2"},
+        ),
+        (
+            "You are missing Mukesh's PVH series, v8 posted last week: http://x.org/b\n"
+            "Could you add that one?",
+            "PVH series",
+            {"version": "v8", "links": [{"url": "http://x.org/b"}]},
+        ),
+    ],
+)
+def test_a_pronoun_in_an_add_request_is_what_was_named_before(
+    words: str, text: str, extra: dict[str, object]
+) -> None:
+    # what was said of the new thing is not said of the quoted item
+    got = read_under(words, Context(SAVE, "tools, nice to have", 1.0, "", frozenset({SAVE})))
+    assert [k for k, _, _ in got] == ["add"]
+    value = got[0][2]
+    assert value["text"] == text
+    for key, want in extra.items():
+        assert value[key] == want
+
+
+def test_release_manager_confirmations() -> None:
+    assert read("Thanks, marked as done.", SUSPEND)[0] == ("status", {"status": "done"})
+    assert read("These are now all committed.", SUSPEND)[0] == ("status", {"status": "done"})
+    assert read("I can pick up the pci add/remove one.", SUSPEND)[0][0] == "claim"

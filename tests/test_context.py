@@ -11,6 +11,7 @@ from relbot.core.context import Context, attribute_blocks, build_index, match_ch
 from relbot.core.events import fold
 from relbot.core.message import read_message
 from relbot.core.model import Tracker
+from relbot.core.naming import named_items
 from relbot.core.outline import read_status_mail
 from relbot.core.quotes import BlockKind, split_body
 from relbot.core.reconcile import outline_events
@@ -182,3 +183,63 @@ def test_index_is_built_once_per_tracker() -> None:
     assert build_index(SEED) is build_index(SEED)
     empty = build_index(Tracker())
     assert match_chunk(empty, "anything at all") is None
+
+
+def test_the_mails_own_prose_after_items_makes_the_answer_section_wide() -> None:
+    body = (
+        "> hypervisor, nice to have:\n"
+        ">       * Sharing support for AMD (Tim, Andres).\n"
+        ">       * PoD performance improvements (George Dunlap)\n"
+        ">\n"
+        "> It seems that none of the above are going to happen for 4.2?\n"
+        "\nThe AMD one won't.\n"
+    )
+    ctx = contexts(body)[0]
+    assert ctx.item_id is None and ctx.section == "hypervisor, nice to have"
+    assert ctx.question.startswith("It seems that none")
+    shown = {text_of(i) or "" for i in ctx.candidates}
+    assert any(t.startswith("Sharing support for AMD") for t in shown)
+    # a developer's words under the item, quoted back by the RM, are not the mail's
+    nested = (
+        "> >       * PoD performance improvements (George Dunlap)\n"
+        ">\n> Right, I will not get to this one in time for the release.\n\nOK.\n"
+    )
+    assert (text_of(contexts(nested)[0].item_id) or "").startswith("PoD performance")
+
+
+def test_a_one_word_sub_item_is_part_of_its_item() -> None:
+    tracker = tracker_from("2013_george.eml")
+    body = "> * Persistent grants for blk (external)\n>  - Linux\n\nNot merged yet.\n"
+    assert (text_of(contexts(body, tracker)[0].item_id, tracker) or "").startswith("Persistent")
+
+
+NAMING = [
+    ("the AMD sharing one", "Sharing support for AMD"),
+    ("Remus will have to wait", None),  # one rare word: only among what a quote showed
+    ("the pci add/remove one", "libxl_device_pci_"),
+    ("the /usr/local default", None),  # not an item of this mail
+    ("the build is red", None),  # one common word names nothing
+]
+
+
+@pytest.mark.parametrize(("words", "item"), NAMING, ids=[n[0] for n in NAMING])
+def test_items_named_by_title_words(words: str, item: str | None) -> None:
+    found = named_items(build_index(SEED), words)
+    if item is None:
+        assert found == ()
+    else:
+        assert next(text_of(i) or "" for i in found).startswith(item), found
+
+
+def test_one_rare_word_names_an_item_the_quote_showed() -> None:
+    shown = frozenset(it.id for it in SEED.items if it.section == "tools, nice to have")
+    found = named_items(build_index(SEED), "Remus will have to wait", shown)
+    assert [text_of(i) or "" for i in found] == [
+        "Initial xl support for Remus (memory checkpoint, blackholing)"
+    ]
+
+
+def test_a_name_inside_another_is_the_weaker_reading() -> None:
+    # "sharing" alone is in the paging item's title too; "AMD sharing" is one item
+    got = named_items(build_index(SEED), "AMD sharing won't happen")
+    assert [text_of(i) for i in got] == ["Sharing support for AMD."]

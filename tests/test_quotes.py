@@ -281,3 +281,10 @@ def test_blocks_alternate_and_keep_every_text_line(lines: list[str]) -> None:
         assert first.line_no < second.line_no
     for block in blocks:
         assert block.lines[0].strip() and block.lines[-1].strip()
+
+
+def test_each_line_keeps_its_quote_level() -> None:
+    body = "> > item\n>\n> answer to it\n\nmine\n"
+    quote = split_body(body)[0]
+    assert quote.lines == ("item", "", "answer to it")
+    assert quote.depths == (2, 1, 1)

@@ -58,6 +58,11 @@ class Context:
     section: str | None = None
     score: float = 0.0
     quote_excerpt: str = ""
+    #: the items the quote above showed, and those of a section whose heading
+    #: it showed: where an item named in words ("the AMD one") is looked for
+    candidates: frozenset[str] = frozenset()
+    #: the quote ended on the mail's own question ("none of these for 4.2?")
+    question: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +76,8 @@ class _Entry:
     #: the item this one is nested under, when that is a remark on it rather
     #: than a piece of work ("* One of several recent reports of ...")
     remark_on: str | None = None
+    #: words of the item's name, the way a reply names it ("AMD sharing")
+    name: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +100,8 @@ class ItemIndex:
     unknown_weight: float
     #: a link's URL or Message-ID -> the entry whose item carries it
     links: Mapping[str, int] = field(default_factory=dict)
+    #: a word of an item's name -> the entries whose name has it
+    name_postings: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def weight(self, token: str) -> float:
         hits = self.postings.get(token)
@@ -109,14 +118,25 @@ def _link_key(url: str) -> str:
 
 
 def _is_remark(item_text: str, owners: Sequence[str]) -> bool:
-    """A sub-bullet that comments on its parent: a long sentence, nobody's work."""
-    return not owners and len(_title(item_text).split()) >= _REMARK_WORDS
+    """A sub-bullet that comments on its parent: a long sentence, nobody's work,
+    or a bare word that only says which part it is ("* Persistent grants" / "- Linux")."""
+    words = len(_title(item_text).split())
+    return not owners and (words >= _REMARK_WORDS or len(item_text.split()) == 1)
 
 
 def _title(text: str) -> str:
     """The head of an item: up to its first full stop, dash pair or colon."""
     head = re.split(r"\.\s|\s--\s|:\s|\(", text + " ", maxsplit=1)[0]
     return " ".join(head.split()[:10])
+
+
+_SERIES_TAG = re.compile(r"^\s*(?:\[[^\]]*\]\s*)+")
+
+
+def _name(text: str) -> frozenset[str]:
+    """The words a reply names an item by: its head, colons kept, series tags dropped."""
+    head = re.split(r"\.\s|\s--\s|\(", _SERIES_TAG.sub("", text) + " ", maxsplit=1)[0]
+    return frozenset(tokens(" ".join(head.split()[:12])))
 
 
 @lru_cache(maxsize=16)
@@ -138,6 +158,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
     meta: list[tuple[str, str, int]] = []
     remarks: list[str | None] = []
     link_keys: list[list[str]] = []
+    names: list[frozenset[str]] = []
     sections: list[tuple[str, int]] = []
     for pos, (key, item_id) in enumerate(ordered):
         if item_id is None:
@@ -149,6 +170,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
         body = " ".join((found.text, *found.tags, *found.owners, found.status_note))
         words.append(set(tokens(body)))
         titles.append(set(tokens(_title(found.text))))
+        names.append(_name(found.text))
         meta.append((found.id, found.section, pos))
         remarks.append(
             found.parent if found.parent and _is_remark(found.text, found.owners) else None
@@ -178,6 +200,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
                 title_weight=sum(idf.get(w, unknown) for w in ts) or 1.0,
                 title_size=len(ts),
                 remark_on=remarks[i],
+                name=names[i],
             )
         )
     section_entries = []
@@ -196,7 +219,16 @@ def build_index(tracker: Tracker) -> ItemIndex:
         sections=tuple(section_entries),
         unknown_weight=unknown,
         links={k: i for i, keys in enumerate(link_keys) for k in keys},
+        name_postings=_name_postings(names),
     )
+
+
+def _name_postings(names: Sequence[frozenset[str]]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, list[int]] = {}
+    for i, words in enumerate(names):
+        for w in words:
+            out.setdefault(w, []).append(i)
+    return {w: tuple(v) for w, v in out.items()}
 
 
 # -- quoted chunks --------------------------------------------------------------
@@ -272,21 +304,27 @@ def match_chunk(index: ItemIndex, text: str, anchor: int = -1) -> tuple[int, flo
     return pick[1], pick[0]
 
 
-def _chunks(index: ItemIndex, lines: Iterable[str]) -> Iterable[list[str]]:
-    """Group quoted lines into one chunk per bullet or heading; blank lines end one."""
+def _chunks(lines: Iterable[str]) -> Iterable[tuple[int, list[str]]]:
+    """Group quoted lines into one chunk per bullet or heading; blank lines end one.
+
+    Each chunk comes with the index of its first line.
+    """
     chunk: list[str] = []
-    for line in lines:
+    start = 0
+    for n, line in enumerate(lines):
         if not line.strip():
             if chunk:
-                yield chunk
+                yield start, chunk
                 chunk = []
             continue
         if chunk and (_BULLET.match(line) or _maybe_heading(line)):
-            yield chunk
+            yield start, chunk
             chunk = []
+        if not chunk:
+            start = n
         chunk.append(line)
     if chunk:
-        yield chunk
+        yield start, chunk
 
 
 def _maybe_heading(line: str) -> bool:
@@ -303,15 +341,24 @@ class _RunState:
     excerpt: str = ""
     #: entries matched so far in this run of quotes
     quoted: set[int] = field(default_factory=set)
+    #: sections whose heading the run showed
+    headings: list[str] = field(default_factory=list)
+    #: quote level of the item matched last
+    depth: int = 0
+    #: the mail's own prose ended the run: "It seems none of the above ... for 4.2?"
+    question: str = ""
 
 
-def _read_quote(index: ItemIndex, lines: Sequence[str], state: _RunState, anchor: int) -> int:
-    for chunk in _chunks(index, lines):
+def _read_quote(index: ItemIndex, block: Block, state: _RunState, anchor: int) -> int:
+    for start, chunk in _chunks(block.lines):
+        depth = block.depths[start] if start < len(block.depths) else block.depth
         rest = list(chunk)
         heading = _heading(index, rest[0], anchor)
         if heading is not None:
             state.item, state.section, state.score = None, heading.key, 0.9
             state.excerpt = rest[0].strip()
+            state.headings.append(heading.key)
+            state.question = ""
             anchor = heading.pos
             rest = rest[1:]
             if not rest:
@@ -319,8 +366,17 @@ def _read_quote(index: ItemIndex, lines: Sequence[str], state: _RunState, anchor
         text = " ".join(" ".join(rest).split())
         found = match_chunk(index, text, anchor)
         if found is None:
+            if state.item is not None and depth == state.depth and _is_prose(rest):
+                # the mail's own words after the items it quoted speak of the
+                # section: the answer below names its item, or none
+                state.section = index.entries[state.item].section
+                state.item, state.excerpt = None, text[:100]
+                state.headings.append(state.section)
+                state.question = text if text.endswith("?") else ""
             continue
+        state.question = ""
         i, score = found
+        state.depth = depth
         entry = index.entries[i]
         anchor = entry.pos
         parent = index.by_id.get(entry.remark_on) if entry.remark_on else None
@@ -331,6 +387,26 @@ def _read_quote(index: ItemIndex, lines: Sequence[str], state: _RunState, anchor
         state.item, state.section, state.score = i, entry.section, score
         state.excerpt = text[:100]
     return anchor
+
+
+def _is_prose(lines: Sequence[str]) -> bool:
+    """A paragraph of the mail's own text: unindented, a sentence long, no bullet."""
+    head = lines[0] if lines else ""
+    return (
+        bool(head[:1].isalpha()) and not _BULLET.match(head) and len(" ".join(lines).split()) >= 6
+    )
+
+
+def _candidates(index: ItemIndex, state: _RunState) -> frozenset[str]:
+    """The items a run of quotes showed, remarks folded into their items, with
+    every item of a section whose heading it showed."""
+    out: set[str] = set()
+    for i in state.quoted:
+        entry = index.entries[i]
+        out.add(entry.remark_on or entry.item_id)
+    sections = set(state.headings)
+    out |= {e.item_id for e in index.entries if e.section in sections and not e.remark_on}
+    return frozenset(out)
 
 
 def match_title(index: ItemIndex, text: str) -> tuple[str, float] | None:
@@ -385,7 +461,7 @@ def attribute_blocks(blocks: Sequence[Block], index: ItemIndex) -> tuple[Context
         if block.kind is BlockKind.QUOTE:
             if not in_run:
                 state, in_run = _RunState(), True
-            anchor = _read_quote(index, block.lines, state, anchor)
+            anchor = _read_quote(index, block, state, anchor)
             out.append(None)
             continue
         in_run = False
@@ -397,9 +473,13 @@ def attribute_blocks(blocks: Sequence[Block], index: ItemIndex) -> tuple[Context
             out.append(Context(entry.item_id, entry.section, 1.0, ids[0]))
         elif state.item is not None:
             entry = index.entries[state.item]
-            out.append(Context(entry.item_id, entry.section, state.score, state.excerpt))
+            shown = _candidates(index, state)
+            out.append(Context(entry.item_id, entry.section, state.score, state.excerpt, shown))
         elif state.section is not None:
-            out.append(Context(None, state.section, state.score, state.excerpt))
+            shown = _candidates(index, state)
+            out.append(
+                Context(None, state.section, state.score, state.excerpt, shown, state.question)
+            )
         else:
             titled = match_title(index, text)
             if titled is None:

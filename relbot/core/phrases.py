@@ -44,7 +44,7 @@ _IT = _any(
     "this", "it", "that", "these", "those",
     r"the (?:issue|bug|item|problem|series|patch(?:es)?|one|work|fix)",
     # "the pci one", "the ballooning bug": one of several items just quoted
-    r"the [\w/-]+ (?:one|item|bug|issue)",
+    r"the (?:[\w/-]+ ){1,3}(?:one|item|bug|issue)",
 )
 _NAME = (
     r"(?-i:(?P<name>[A-Z][\w'\u00c0-\u024f-]+"
@@ -73,8 +73,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     (Cue.CLAIM, rf"{_I_AM}(?: \w+)? working on (?:a |the )?(?:fix|patch|series)\b", 0.9),
     (
         Cue.CLAIM,
-        r"\bi(?:'ll| will| shall|'d like to| want to| can)(?: \w+)? (?:pick|take) "
-        rf"{_IT}(?: one)?(?: up| on| over)?\b",
+        r"\bi(?:'ll| will| shall|'d like to| want to| can)(?: \w+)? (?:pick|take)"
+        rf"(?: up| on| over)? {_IT}(?: one)?(?: up| on| over)?\b",
         0.9,
     ),
     (Cue.CLAIM, rf"{_I_WILL} (?:take care of|handle|own|deal with|tackle|do) {_IT}\b", 0.9),
@@ -314,8 +314,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.DONE,
-        r"\b(?:has|have|had|is|are|was|were|got|went)(?: now| already| finally| just| all)? "
-        rf"(?:been )?(?:now )?(?:\w+ and )?{_DONE_WORDS}\b",
+        r"\b(?:has|have|had|is|are|was|were|got|went)(?: now| already| finally| just| all| both)"
+        rf"{{0,2}} (?:been )?(?:now )?(?:\w+ and )?{_DONE_WORDS}\b",
         0.9,
     ),
     (
@@ -337,7 +337,10 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     (
         Cue.DONE,
         rf"\b(?:mark|marked|consider)(?: \w+)? {_IT}(?: as)? "
-        r"(?:done|resolved|fixed|complete|completed|closed)\b",
+        r"(?:done|resolved|fixed|complete|completed|closed)\b"
+        # the release manager's "Thanks, marked as done."
+        r"|^(?:\w+[,.!]? )?(?:i(?:'ve| have) )?(?:now )?marked (?:as )?(?:done|resolved|complete"
+        r"|completed|closed)\b",
         0.9,
     ),
     (
@@ -367,7 +370,11 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         Cue.DEFER,
         r"\b(?:won't|will not|(?:is|are)n't going to|(?:is |are )?not going to|can't) "
         r"(?:happen|make it|make|be ready|land|be done|go in|get in|be in|be part of)(?: in time)?"
-        r" (?:(?:for|in|by|into) )?(?:this release|\d+\.\d+|the release)",
+        r" (?:(?:for|in|by|into) )?(?:this release|\d+\.\d+|the release)"
+        # "Neither the MSI nor the 16TiB work is going to make it for 4.3"
+        r"|\bneither\b[^.;]{0,80}?\b(?:is|are|will)(?: going to)? (?:happen|make it|make|be ready"
+        r"|land|go in|get in)(?: in time)? (?:(?:for|in|by|into) )?(?:this release|\d+\.\d+"
+        r"|the release)",
         0.85,
     ),
     (
@@ -437,7 +444,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     (
         Cue.ADD,
         r"\b(?:please|could you|can you|would you|pls|could we|can we|would it be possible to|"
-        r"you (?:should|might want to|may want to))\s+(?:please\s+)?(?:also\s+)?add\s+(?P<x>.+)",
+        r"you (?:should|might want to|may want to))\s+(?:please\s+)?(?:also\s+)?(?:add|track)"
+        r"\s+(?P<x>.+)",
         0.85,
     ),
     (
@@ -486,13 +494,13 @@ _TRIGGERS = {
     Cue.NOT_DONE: r"n't|\bnot\b|revert",
     Cue.DONE: r"commit|appl|merg|push|tree|stag|unstable|master|upstream|went|gone|land|\bin\b|"
     r"done|fix|resolv|complet|finish|sort|mark|consider",
-    Cue.DEFER: r"defer|postpon|punt|push|mov|bump|slip|delay|won't|will not|going to|can't|scope|"
-    r"too late|not for|not target|material|wait",
+    Cue.DEFER: r"neither|defer|postpon|punt|push|mov|bump|slip|delay|won't|will not|going to|can't|"
+    r"scope|too late|not for|not target|material|wait",
     Cue.DROP: (
         r"track|remov|drop|delet|no longer|\bnot\b|obsolete|fix|to do|turned out|abandon"
     ),
     Cue.RISK: r"stuck|unlikely|review|risk|slip|time|not sure|blocked|tight|doubt|think|expect|see",
-    Cue.ADD: r"add|missing|forgot|missed|left out|dropped|\blist\b|tracker|another|one more",
+    Cue.ADD: r"add|track|missing|forgot|missed|left out|dropped|\blist\b|tracker|another|one more",
 }
 # fmt: on
 _COMPILED = tuple((cue, re.compile(p, re.IGNORECASE), conf) for cue, p, conf in CUES)
@@ -608,6 +616,8 @@ def find_cues(sentence: Sentence) -> list[Hit]:
         hits = [replace(h, cue=Cue.DEFER) if h.cue is Cue.UNCLAIM else h for h in hits]
         found = {h.cue for h in hits}
     # "I won't have time, let's defer it": the deferral is the news, not the owner
-    beaten = {Cue.UNCLAIM, Cue.RISK} if Cue.DEFER in found else set()
+    # (a risk beside a deferral is settled per item, where the deferral wins:
+    # "X is unlikely to make it, and Y won't make 4.14" speaks of two items)
+    beaten = {Cue.UNCLAIM} if Cue.DEFER in found else set()
     beaten |= {Cue.DONE} if Cue.PARTLY in found else set()
     return [h for h in hits if h.cue not in beaten]

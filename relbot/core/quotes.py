@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -30,6 +30,8 @@ class Block:
     depth: int
     #: 1-based line of the block's first line in the body
     line_no: int
+    #: quote level of each line (0 for new text and the blank lines inside a quote)
+    depths: tuple[int, ...] = field(default=(), compare=False)
 
 
 def quote_text(block: Block) -> str:
@@ -249,14 +251,19 @@ def split_body(text: str) -> tuple[Block, ...]:
         kept = run[start:end]
         kind = kept[0].kind or BlockKind.TEXT
         lines = tuple(line.text.rstrip() for line in kept)
-        depth = max(line.depth for line in kept)
+        depths = tuple(line.depth for line in kept)
+        depth = max(depths)
         if blocks and blocks[-1].kind is kind:
             last = blocks[-1]
             blocks[-1] = Block(
-                kind, (*last.lines, "", *lines), max(depth, last.depth), last.line_no
+                kind,
+                (*last.lines, "", *lines),
+                max(depth, last.depth),
+                last.line_no,
+                (*last.depths, 0, *depths),
             )
         else:
-            blocks.append(Block(kind, lines, depth, kept[0].line_no))
+            blocks.append(Block(kind, lines, depth, kept[0].line_no, depths))
 
     for line in _resolve_blanks(_classify(text)):
         if run and line.kind is not run[0].kind:

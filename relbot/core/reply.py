@@ -270,7 +270,7 @@ def action_events(
         case ActionKind.NOTE if item is not None:
             return (ev(Kind.NOTE, text=str(value.get("text", ""))),)
         case ActionKind.ADD:
-            data = pick("text", "owners", "tags", "links", "status")
+            data = pick("text", "owners", "tags", "links", "status", "version")
             parent = str(value.get("parent") or "")
             section = str(value.get("section") or triage_section)
             return (
