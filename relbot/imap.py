@@ -213,6 +213,7 @@ class ImapSource:
             raise MailboxError(f"{exc} — check [imap] folders") from exc.__cause__
         self.folder = folder
         self.sizes.clear()
+        self._take_announcements()  # the counts are in the answer
         return FolderState(
             uidvalidity=int(info[b"UIDVALIDITY"]),
             uidnext=int(info.get(b"UIDNEXT", 0)),
@@ -222,6 +223,9 @@ class ImapSource:
 
     def search_uids_above(self, last_uid: int) -> list[int]:
         """UIDs greater than ``last_uid``, ascending."""
+        # what the server announced before the search is covered by it; from
+        # here on an announcement means mail the caller has not seen
+        self._take_announcements()
         with self._errors("UID SEARCH"):
             found = self._client.search(["UID", f"{last_uid + 1}:*"])
         # "n:*" always matches the highest UID, even when it is below n
@@ -266,16 +270,23 @@ class ImapSource:
     def idle_wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` s; True when the server reported new mail.
 
-        May return False early (a spurious wake-up); the caller searches
-        either way and renews the wait before the server's IDLE limit.
+        Mail the server announced since the last search counts too, whenever
+        it was announced: in the answer to a later FETCH, to a NOOP sent
+        first (Dovecot announces mail that arrived before IDLE began only when
+        IDLE ends), or before IDLE's continuation. May return early, True or
+        False (a spurious wake-up); the caller searches either way and renews
+        the wait before the server's IDLE limit.
         """
         if not self._has_idle:
             return self._noop_wait(timeout)
         client = self._client
         deadline = time.monotonic() + timeout
-        new = False
+        with self._errors("NOOP"):
+            client.noop()
+        if self._take_announcements():
+            return True
         with self._errors("IDLE"):
-            client.idle()
+            new = self._start_idle()
             try:
                 while not new:
                     remaining = deadline - time.monotonic()
@@ -289,6 +300,33 @@ class ImapSource:
             finally:
                 _text, tail = client.idle_done()
         return new or _has_new_mail(tail)
+
+    def _start_idle(self) -> bool:
+        """Enter IDLE; True when new mail was announced before the continuation."""
+        client = self._client
+        imap = client._imap
+        try:
+            client.idle()
+        except imaplib.IMAP4.error as exc:
+            # imapclient reads a single line and expects the "+"; an untagged
+            # response may come first (imaplib files it), then the "+" follows
+            tag = getattr(client, "_idle_tag", None)
+            if tag is None or imap.tagged_commands.get(tag) or "Unexpected IDLE" not in str(exc):
+                raise
+            while imap._get_response() is not None:
+                if imap.tagged_commands.get(tag):
+                    raise
+        return self._take_announcements()
+
+    def _take_announcements(self) -> bool:
+        """Clear the EXISTS/RECENT responses imaplib has filed; True if there were any.
+
+        imapclient leaves untagged responses that come with another command's
+        answer (a FETCH, a NOOP) in imaplib's store, where nothing else looks.
+        """
+        filed = self._client._imap.untagged_responses
+        found = [filed.pop(key, None) for key in ("EXISTS", "RECENT")]
+        return any(found)
 
     def _noop_wait(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -315,3 +316,73 @@ def test_backoff_is_exponential_with_full_jitter_and_a_cap() -> None:
     assert zero.wait() == 0.0
     full.reset()
     assert full.next_delay() == 1.0
+
+
+class ScriptedImap:
+    """A loopback IMAP server that sends an untagged EXISTS before IDLE's "+".
+
+    RFC 3501 allows untagged data at any time; Dovecot happens not to send
+    any there, so this server does, to show relbot takes it as new mail.
+    """
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.commands: list[str] = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn, conn.makefile("rwb") as io:
+
+            def send(*lines: str) -> None:
+                io.write(b"".join(f"{line}\r\n".encode() for line in lines))
+                io.flush()
+
+            send("* OK [CAPABILITY IMAP4rev1 IDLE] ready")
+            idle_tag = ""
+            for raw in io:
+                tag, _, rest = raw.decode().strip().partition(" ")
+                command = rest.split(" ")[0].upper()
+                self.commands.append(command or tag)
+                if tag == "DONE":
+                    send(f"{idle_tag} OK Idle completed")
+                elif command == "IDLE":
+                    idle_tag = tag
+                    send("* 2 EXISTS", "+ idling")
+                elif command == "EXAMINE":
+                    send(
+                        "* 1 EXISTS",
+                        "* OK [UIDVALIDITY 7] UIDs valid",
+                        "* OK [UIDNEXT 2] Predicted next UID",
+                        f"{tag} OK [READ-ONLY] Examine completed",
+                    )
+                elif command == "UID":
+                    send("* SEARCH 1", f"{tag} OK Search completed")
+                elif command == "LOGOUT":
+                    send("* BYE bye", f"{tag} OK Logout completed")
+                    return
+                else:
+                    send(f"{tag} OK [CAPABILITY IMAP4rev1 IDLE] {command} completed")
+
+    def close(self) -> None:
+        self.listener.close()
+        self.thread.join(5)
+
+
+def test_exists_before_the_idle_continuation_is_new_mail() -> None:
+    server = ScriptedImap()
+    try:
+        cfg = ImapConfig(host="127.0.0.1", port=server.port, tls="none", username="relbot")
+        with ImapSource(cfg, "secret") as src:
+            assert src.select(FOLDER).exists == 1
+            assert src.search_uids_above(0) == [1]
+            started = time.monotonic()
+            assert src.idle_wait(10.0) is True
+            assert time.monotonic() - started < 2.0
+            # IDLE was ended properly: the connection still works
+            assert src.search_uids_above(0) == [1]
+    finally:
+        server.close()
+    assert server.commands[-5:] == ["NOOP", "IDLE", "DONE", "UID", "LOGOUT"]

@@ -324,3 +324,38 @@ def _wait(condition, timeout: float, reports: list[str] | None = None) -> None: 
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out; polls: {reports}")
+
+
+@pytest.mark.parametrize("then", ["idle", "fetch then idle"])
+def test_mail_delivered_between_sync_and_idle_wakes_at_once(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, then: str
+) -> None:
+    """What watch() does, one step at a time, with a delivery in the gap.
+
+    Dovecot announces mail that arrived before IDLE began only when IDLE ends,
+    and mail announced in the answer to another command never again.
+    """
+    from relbot.ingest import Ingestor
+    from relbot.poller import open_source, sync_folder
+
+    p = imap_project(tmp_path, dovecot, monkeypatch)
+    dovecot.write_maildir(FOLDER, noise(5))
+    service = Service(load_config(p.root / "config.toml"))
+    source = open_source(service)
+    try:
+        ingestor = Ingestor(service, now=_now)
+        sync_folder(source, ingestor, FOLDER)
+        dovecot.deliver_lmtp(
+            mail("gap@citrix.com", SUSPEND_QUOTE + "I'll take this one.\n"), FOLDER
+        )
+        if then == "fetch then idle":
+            # another command after the delivery hears of it and drops it
+            list(source.fetch_headers([1]))
+        started = time.monotonic()
+        assert source.idle_wait(10.0) is True
+        assert time.monotonic() - started < 2.0
+        sync_folder(source, ingestor, FOLDER)
+        assert ingestor.report.members == 1
+    finally:
+        source.close()
+    assert owners(p, "T12") == ["Roger Pau Monne"]
