@@ -336,3 +336,11 @@ def test_release_manager_confirmations() -> None:
     assert read("Thanks, marked as done.", SUSPEND)[0] == ("status", {"status": "done"})
     assert read("These are now all committed.", SUSPEND)[0] == ("status", {"status": "done"})
     assert read("I can pick up the pci add/remove one.", SUSPEND)[0][0] == "claim"
+
+
+def test_a_bare_series_subject_is_linked_only_with_the_rms_word() -> None:
+    reading = Reading(sender="J", tracker=SEED, index=build_index(SEED))
+    lines = ["Posted this morning as", "  [PATCH 3/5] libxl: make libxl_cdrom_insert async"]
+    actions, _ = infer_actions(lines, 1, Context(SUSPEND, None, 1.0), reading)
+    links = [a for a in actions if a.kind is ActionKind.LINK]
+    assert links and all(a.confidence < 0.8 for a in links)

@@ -155,7 +155,9 @@ def _pointer_actions(
         if p.kind is PointerKind.PATCH and located:
             continue  # "[PATCH v3] subject <msgid>": the subject names the link beside it
         if item is not None:
-            out.append(act(ActionKind.LINK, item, pointer_value(p), reading, s, 0.9 * factor))
+            # a series subject alone cannot be followed: the RM finds its address
+            sure = 0.75 if p.kind is PointerKind.PATCH else 0.9
+            out.append(act(ActionKind.LINK, item, pointer_value(p), reading, s, sure * factor))
             continue
         value = {**pointer_value(p), "title": p.title or _clean_title(s.text, p)}
         value["section"] = ctx.section or ""
