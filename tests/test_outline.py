@@ -640,6 +640,7 @@ def test_timeline_after_the_sections() -> None:
 # -- mails of each era the reader was not written against -----------------------
 
 BLIND = LAYOUTS / "blind"
+BLIND2 = LAYOUTS / "blind2"
 
 
 def _link_text(link: Link) -> str:
@@ -650,10 +651,10 @@ def _words(text: str) -> str:
     return " ".join(text.split())
 
 
-def blind_mismatches(name: str) -> list[str]:
-    """Every way the reading of ``blind/NAME.txt`` differs from what its RM meant."""
-    want = json.loads((BLIND / f"{name}.expected.json").read_text("utf-8"))
-    outline = read_status_mail((BLIND / f"{name}.txt").read_text("utf-8"), year=want.get("year"))
+def blind_mismatches(name: str, folder: Path = BLIND) -> list[str]:
+    """Every way the reading of ``FOLDER/NAME.txt`` differs from what its RM meant."""
+    want = json.loads((folder / f"{name}.expected.json").read_text("utf-8"))
+    outline = read_status_mail((folder / f"{name}.txt").read_text("utf-8"), year=want.get("year"))
     bad: list[str] = []
 
     def check(what: str, got: object, expected: object) -> None:
@@ -721,9 +722,11 @@ def _rows_of(sec: OutlineSection) -> list[tuple[int, OutlineItem]]:
     return rows
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in BLIND.glob("*.txt")))
-def test_blind_layout(name: str) -> None:
-    bad = blind_mismatches(name)
+@pytest.mark.parametrize(
+    "path", sorted((*BLIND.glob("*.txt"), *BLIND2.glob("*.txt"))), ids=lambda p: p.stem
+)
+def test_blind_layout(path: Path) -> None:
+    bad = blind_mismatches(path.stem, path.parent)
     assert not bad, f"{len(bad)} expectations not met:\n" + "\n".join(bad)
 
 
@@ -744,7 +747,7 @@ def test_freeze_is_found_in_any_timeline_wording() -> None:
 
 # -- robustness: any text, and every fixture bent out of shape ------------------
 
-FIXTURES = sorted(p for p in (*LAYOUTS.glob("*.txt"), *BLIND.glob("*.txt")))
+FIXTURES = sorted(LAYOUTS.rglob("*.txt"))
 
 
 def _mutate(lines: list[str], ops: list[tuple[int, int, int]]) -> list[str]:
