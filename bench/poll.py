@@ -64,9 +64,12 @@ def imap_project(root: Path, dovecot: Dovecot, folder: str) -> Path:
 def poll_once(project: Path) -> dict[str, Any]:
     """One ``relbot poll --once`` in a child process, with its figures.
 
-    The child runs what the command runs (``relbot.poller.poll_once`` on the
-    project's service) and reports the poll's own time and exact byte count;
-    ``wall`` is the whole child process, interpreter start included.
+    The child runs what the command runs (``relbot.poller.poll_imap_once`` on
+    the project's service, the connection opened first so that the EXAMINE can
+    be timed apart) and reports the poll's own time (connect and login
+    included, as in the command), the EXAMINE's share of it and the exact
+    byte count; ``wall`` is the whole child process, interpreter start
+    included.
     """
     started = time.perf_counter()
     proc = subprocess.run(
@@ -89,13 +92,38 @@ def child(config: Path) -> dict[str, Any]:
     import datetime as dt
 
     from relbot.config import load_config
-    from relbot.poller import poll_once as relbot_poll_once
+    from relbot.imap import FolderState
+    from relbot.poller import open_source, poll_imap_once
     from relbot.service import Service
 
     service = Service(load_config(config))
-    report = relbot_poll_once(service, now=lambda: dt.datetime.now(dt.UTC))
+    # what poll_once does for IMAP, with the connection opened here so the
+    # EXAMINE (the server opening the folder) can be timed on its own
+    started = time.perf_counter()
+    source = open_source(service)
+    connect = time.perf_counter() - started
+    examine = 0.0
+    select = source.select
+
+    def timed_select(folder: str) -> FolderState:
+        nonlocal examine
+        t = time.perf_counter()
+        try:
+            return select(folder)
+        finally:
+            examine += time.perf_counter() - t
+
+    source.select = timed_select  # type: ignore[method-assign]
+    try:
+        report = poll_imap_once(service, now=lambda: dt.datetime.now(dt.UTC), source=source)
+    finally:
+        source.close()
     result: dict[str, Any] = parse_summary(report.ingest.summary())
-    result.update(seconds=report.seconds, bytes_fetched=report.bytes_fetched)
+    result.update(
+        seconds=connect + report.seconds,
+        examine_seconds=examine,
+        bytes_fetched=report.bytes_fetched,
+    )
     return result
 
 
@@ -135,6 +163,10 @@ def poll_bench(
             out["folders"][folder]["incremental"] = {
                 "runs": runs,
                 "median_seconds": statistics.median(r["seconds"] for r in runs),
+                "median_examine": statistics.median(r["examine_seconds"] for r in runs),
+                "median_without_examine": statistics.median(
+                    r["seconds"] - r["examine_seconds"] for r in runs
+                ),
                 "median_wall": statistics.median(r["wall"] for r in runs),
                 "median_bytes": statistics.median(r["bytes_fetched"] for r in runs),
                 "members": [r["members"] for r in runs],
@@ -152,6 +184,7 @@ def poll_bench(
         s, b = (out["folders"][f]["incremental"] for f in folders)
         out["ratio_seconds"] = b["median_seconds"] / s["median_seconds"]
         out["ratio_wall"] = b["median_wall"] / s["median_wall"]
+        out["ratio_without_examine"] = b["median_without_examine"] / s["median_without_examine"]
         out["dovecot"] = subprocess.run(
             ["/usr/sbin/dovecot", "--version"], capture_output=True, text=True, check=False
         ).stdout.strip()
