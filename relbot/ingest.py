@@ -178,7 +178,7 @@ class Ingestor:
     def screen(self, header_bytes: bytes) -> tuple[str, Membership]:
         """(message id, membership) from the header block alone; counts it scanned."""
         self.report.scanned += 1
-        head = read_header_fields(header_bytes)
+        head = read_header_fields(header_bytes, screen=True)
         msgid = head.message_id or synthetic_id(header_bytes)
         if msgid in self.known:
             self.report.duplicates += 1

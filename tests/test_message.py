@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relbot.core.message import (
+    SCREEN_FIELDS,
     Message,
     decode_bytes,
     decode_header_value,
@@ -236,6 +237,12 @@ def test_header_only_fast_path_agrees_with_full_read() -> None:
         for name in ("message_id", "in_reply_to", "references", "subject", "from_name"):
             assert getattr(full, name) == getattr(fast, name), (path.name, name)
         assert (full.from_addr, full.date) == (fast.from_addr, fast.date), path.name
+        screened = read_header_fields(raw, screen=True)
+        for name in ("message_id", "in_reply_to", "references", "subject", "from_name"):
+            assert getattr(full, name) == getattr(screened, name), (path.name, name)
+        assert screened.from_addr == full.from_addr, path.name
+        for field_name in SCREEN_FIELDS:
+            assert screened.headers.get(field_name) == full.headers.get(field_name), path.name
 
 
 def test_deep_nesting_is_read_without_recursion() -> None:

@@ -202,13 +202,25 @@ def _sender(headers: Mapping[str, str]) -> tuple[str, str, str]:
     return real_name, addr, "From rewritten by the list and no original address given"
 
 
-def _build(msg: email.message.Message, text: str, defects: list[str]) -> Message:
-    """The ``Message`` of a parsed mail; both readers share it, so they agree."""
+def _build(
+    msg: email.message.Message,
+    text: str,
+    defects: list[str],
+    *,
+    only: frozenset[str] | None = None,
+) -> Message:
+    """The ``Message`` of a parsed mail; both readers share it, so they agree.
+
+    ``only`` limits the header fields decoded (and skips the Date) for the
+    bulk screen, which looks at a handful of fields of every list message.
+    """
     headers: dict[str, str] = {}
     raw: dict[str, str] = {}
     references: list[str] = []
     for name, value in msg.raw_items():
         key = name.strip().lower()
+        if only is not None and key not in only:
+            continue
         value = value if isinstance(value, str) else str(value)
         if key == "references":
             references.append(value)
@@ -220,7 +232,7 @@ def _build(msg: email.message.Message, text: str, defects: list[str]) -> Message
     if problem:
         defects.append(problem)
     date = None
-    if headers.get("date"):
+    if only is None and headers.get("date"):
         date = parse_mail_date(headers["date"]).value
         if date is None:
             defects.append(f"unreadable Date header: {headers['date'][:80]!r}")
@@ -251,15 +263,44 @@ def _header_block(data: bytes) -> bytes:
     return data if blank is None else data[: blank.start() + 1]
 
 
-def read_header_fields(raw: bytes | str) -> Message:
-    """The header fields only (``text`` is ''), fast enough for bulk archive scans."""
+def read_header_fields(raw: bytes | str, *, screen: bool = False) -> Message:
+    """The header fields only (``text`` is ''), fast enough for bulk archive scans.
+
+    ``screen`` decodes only ``SCREEN_FIELDS`` and leaves ``date`` unset: what
+    deciding thread membership and the loop guards needs, at a fraction of
+    the cost.
+    """
     data = _to_bytes(raw)
     defects: list[str] = []
     try:
         parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-        return _build(parser.parsebytes(_header_block(data)), "", defects)
+        only = SCREEN_FIELDS if screen else None
+        return _build(parser.parsebytes(_header_block(data)), "", defects, only=only)
     except Exception as exc:  # a sender's bytes must never stop a scan
         return Message(defects=(f"headers unreadable: {exc.__class__.__name__}",))
+
+
+#: the fields the thread screen and the loop guards read (relbot.core.threads)
+SCREEN_FIELDS = frozenset(
+    {
+        "message-id",
+        "in-reply-to",
+        "references",
+        "subject",
+        "from",
+        "reply-to",
+        "x-original-from",
+        "list-post",
+        "list-id",
+        "auto-submitted",
+        "precedence",
+        "x-loop",
+        "x-autoreply",
+        "x-autorespond",
+        "content-type",
+        "return-path",
+    }
+)
 
 
 # -- body ---------------------------------------------------------------------
