@@ -20,6 +20,8 @@ from relbot.core.outline import (
     read_status_mail,
 )
 from relbot.core.outline_items import Vocabulary, read_item_head
+from relbot.core.outline_lines import undo_quoted_printable
+from relbot.core.outline_timeline import read_milestone
 from relbot.core.policy import Policy, is_frozen
 from tests.clirun import seed_path
 
@@ -745,6 +747,132 @@ def test_freeze_is_found_in_any_timeline_wording() -> None:
         assert is_frozen(after, Policy(), tracker), name
 
 
+# -- the second blind round's general rules, one table each ----------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        (
+            "for the 4.5=\n time frame=20\nRoger Pau Monn=C3=A9\n",
+            "for the 4.5 time frame \nRoger Pau Monné\n",
+        ),
+        ("a=b\n== x86 ==\n", "a=b\n== x86 ==\n"),  # one "=" is no encoding
+        ("m=135075=\nx=20\n", "m=135075x \n"),  # a URL's "=13" is no byte to decode
+    ],
+)
+def test_leftover_quoted_printable_is_decoded(raw: str, want: str) -> None:
+    assert undo_quoted_printable(raw) == want
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        (
+            "  Friday 15th January    Last posting date  [PASSED]",
+            ("Friday 15th January", "Last posting date"),
+        ),
+        ("  Week of 29th March     Release (probably Tuesday)", ("Week of 29th March", "Release")),
+        ("  Feature freeze      Fri Sep 2, 2022   (DONE)", ("Fri Sep 2, 2022", "Feature freeze")),
+        ("  We are now in code freeze  and more", None),
+    ],
+)
+def test_timeline_columns_apart_by_spaces(line: str, want: tuple[str, str] | None) -> None:
+    assert read_milestone(line, 2021) == want
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "status"),
+    [
+        ("[x] Arm: p2m fix (DONE)", "Arm: p2m fix", Status.DONE),
+        ("[ ] xl: virtio support", "xl: virtio support", Status.OPEN),
+        ("[X] docs update", "docs update", Status.DONE),
+        ("stub domain race  [FIXED]", "stub domain race", Status.DONE),
+        ("locking, e.g. for creation. [...]", "locking, e.g. for creation. [...]", Status.OPEN),
+    ],
+)
+def test_checkboxes_and_bracketed_states(raw: str, text: str, status: Status) -> None:
+    head = read_item_head(raw, Vocabulary())
+    assert (head.text, head.status) == (text, status)
+
+
+def test_all_caps_surname_is_a_name() -> None:
+    head = read_item_head("libxl: QMP hotplug (Anthony PERARD, v2)", Vocabulary())
+    assert head.owners == ("Anthony PERARD",)
+    assert read_item_head("x (ARM SMMUV3)", Vocabulary()).owners == ()
+
+
+UNDERLINED = """\
+TIMELINE
+========
+
+  Friday 15th January    Last posting date
+  Friday 26th February   Code freeze        <- we are here
+
+BLOCKERS
+--------
+
+* xenstored: crash in live update
+  Information from:
+    Jürgen Groß <jgross@suse.com>
+  <4dc6e4c6@suse.com>
+
+* x86/pv: lockups with shadow paging
+  No news since last week.  Is anyone looking at this?
+* Nested VMX. Needs nested EPT to be genuinely useful.
+  Need more data (Intel)
+"""
+
+
+def test_underlined_headings_and_information_from() -> None:
+    outline = read_status_mail(UNDERLINED, year=2021)
+    assert [m.label for m in outline.milestones] == ["Last posting date", "Code freeze"]
+    assert outline.marker_after == 1
+    assert [s.key for s in outline.sections] == ["blockers"]
+    first, second, third = outline.sections[0].items
+    assert first.owners == ("Jürgen Groß",)
+    assert [x.message_id for x in first.links] == ["4dc6e4c6@suse.com"]
+    # a sentence under a short title line is a note; prose items keep wrapping
+    assert second.text == "x86/pv: lockups with shadow paging"
+    assert second.notes == ("No news since last week. Is anyone looking at this?",)
+    assert third.owners == ("Intel",) and third.notes == ()
+
+
+GROUPED = """\
+= Prognosis =
+
+none - nothing yet
+fair - still working on it
+
+*** Blockers ***
+== Hypervisor ==
+* a
+== Tools ==
+* b
+
+*** Features ***
+== Hypervisor ==
+* c
+
+*** Dropped / Deferred to 4.11 ***
+* d (Wei Liu)
+* e (dropped)
+"""
+
+
+def test_grouping_headings_stay_when_names_repeat() -> None:
+    outline = read_status_mail(GROUPED)
+    assert [s.key for s in outline.sections] == [
+        "blockers / hypervisor",
+        "blockers / tools",
+        "features / hypervisor",
+        "dropped / deferred to 4.11",
+    ]
+    assert "fair - still working on it" in " ".join(outline.intro)
+    d, e = outline.sections[-1].items
+    assert (d.status, d.release, e.status) == (Status.DEFERRED, "4.11", Status.DROPPED)
+
+
 # -- robustness: any text, and every fixture bent out of shape ------------------
 
 FIXTURES = sorted(LAYOUTS.rglob("*.txt"))
@@ -823,8 +951,13 @@ def test_never_raises_on_later_layout_shapes(lines: list[str]) -> None:
 
 
 def test_ten_megabytes_of_later_layouts_is_fast() -> None:
-    # the mailman footer ends a mail: leave it out, or only the first copy is read
-    texts = (p.read_text("utf-8").split("____")[0] for p in FIXTURES if "2012" not in p.name)
+    # the mailman footer and a "-- " signature end a mail: leave them out, or only
+    # the first copy is read
+    texts = (
+        p.read_text("utf-8").split("____")[0].split("\n--")[0]
+        for p in FIXTURES
+        if "2012" not in p.name
+    )
     body = "\n".join(texts)
     big = body * (10_000_000 // len(body) + 1)
     started = time.perf_counter()

@@ -23,13 +23,13 @@ import re
 
 from relbot.core.model import Footnote, Link
 from relbot.core.outline_attrs import attach_line, loose_attr, title_line
-from relbot.core.outline_build import (
-    Draft,
-    DraftAttr,
-    DraftItem,
-    DraftSection,
-    build_outline,
-    heading_key,
+from relbot.core.outline_build import build_outline, heading_key, prose_sections
+from relbot.core.outline_draft import Draft, DraftAttr, DraftItem, DraftSection
+from relbot.core.outline_headings import (
+    BULLET,
+    COLON_HEADING,
+    decorated_heading,
+    underlined_titles,
 )
 from relbot.core.outline_lines import Line, clean_lines, signoff_at
 from relbot.core.outline_model import (
@@ -52,10 +52,6 @@ __all__ = [
 ]
 
 
-_EQ_HEADING = re.compile(r"^\s*(=+)\s*([^=].*?)\s*=+\s*:?\s*$")
-_STAR_HEADING = re.compile(r"^\s*\*{2,}\s*([^*].*?)\s*\*{2,}\s*:?\s*$")
-_COLON_HEADING = re.compile(r"^(\S(?:[^:]|::)*?):\s*$")
-_BULLET = re.compile(r"^(\s*)([*•+-]|\d{1,2}[.)])\s+(\S.*)$")
 _FOOTNOTE = re.compile(r"^\[(\d{1,3})\]\s+(\S+)\s*$")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
 _MAX_DEPTH = 16
@@ -106,12 +102,16 @@ class _Reader:
         self.blank = True
         self.skipping = False
         self.owner_lines = False
+        self.underlines = underlined_titles([ln.text for ln in lines], hints.max_heading_length)
+        # the column the sender wraps at: a title line ending well before it was broken by hand
+        self.width = max(
+            (len(ln.text) for ln in lines if len(ln.text) <= 100 and "://" not in ln.text),
+            default=72,
+        )
         # "A couple of things to note:" above the timeline is prose, not a section,
         # when sections follow the timeline; a mail that puts its timeline last
         # keeps the headings above it
-        self.timeline_at = next(
-            (i for i, ln in enumerate(lines) if self._timeline_line(ln.text)), -1
-        )
+        self.timeline_at = next((i for i in range(len(lines)) if self._timeline_line(i)), -1)
         if self.timeline_at >= 0 and not self._sections_after(self.timeline_at):
             self.timeline_at = -1
 
@@ -128,6 +128,8 @@ class _Reader:
             self.skipping = False
             if self.mode == "timeline" and self.milestones:
                 self.mode = "intro"
+            return
+        if index in self.underlines.rules:
             return
         was_blank, self.blank = self.blank, False
         if self.skipping or (was_blank and self._skip_start(text)):
@@ -154,9 +156,11 @@ class _Reader:
 
     # -- headings and timeline --------------------------------------------
 
-    def _timeline_line(self, text: str) -> bool:
+    def _timeline_line(self, index: int) -> bool:
+        text = self.lines[index].text
         stripped = text.strip()
-        if not (_EQ_HEADING.match(text) or _STAR_HEADING.match(text) or stripped.endswith(":")):
+        headed = decorated_heading(text) or index in self.underlines.titles
+        if not (headed or stripped.endswith(":")):
             return False
         return len(stripped) <= self.hints.max_heading_length and any(
             w in stripped.lower() for w in self.hints.timeline_headings
@@ -164,14 +168,14 @@ class _Reader:
 
     def _heading(self, index: int, line: Line) -> bool:
         text = line.text
-        if not self.seen_timeline and self._timeline_line(text):
+        if not self.seen_timeline and self._timeline_line(index):
             self._start_timeline(line)
             return True
-        m = _EQ_HEADING.match(text)
-        if m:
-            level, title = len(m.group(1)), m.group(2)
-        elif (m := _STAR_HEADING.match(text)) is not None:
-            level, title = 1, m.group(1)
+        decorated = decorated_heading(text)
+        if decorated is not None:
+            level, title = decorated
+        elif index in self.underlines.titles:
+            level, title = self.underlines.titles[index], text.strip().rstrip(":")
         elif self._colon_heading(index, text):
             level, title = 1, text.strip()[:-1]
         else:
@@ -191,7 +195,7 @@ class _Reader:
 
     def _colon_heading(self, index: int, text: str) -> bool:
         """``hypervisor, blockers:`` at column 0 with bullets under it."""
-        m = _COLON_HEADING.match(text)
+        m = COLON_HEADING.match(text)
         if m is None or len(text) > self.hints.max_heading_length:
             return False
         if len(m.group(1).split()) > self.hints.max_heading_words:
@@ -204,16 +208,16 @@ class _Reader:
     def _sections_after(self, start: int) -> bool:
         for i in range(start + 1, len(self.lines)):
             text = self.lines[i].text
-            if _EQ_HEADING.match(text) or _STAR_HEADING.match(text):
+            if decorated_heading(text) or i in self.underlines.titles:
                 return True
-            if _COLON_HEADING.match(text) and self._bullet_next(i):
+            if COLON_HEADING.match(text) and self._bullet_next(i):
                 return True
         return False
 
     def _bullet_next(self, index: int) -> bool:
         for line in self.lines[index + 1 : index + 4]:
             if line.text.strip():
-                return _BULLET.match(line.text) is not None
+                return BULLET.match(line.text) is not None
         return False
 
     def _start_timeline(self, line: Line) -> None:
@@ -265,7 +269,7 @@ class _Reader:
         sec = self.sections[-1]
         text = line.text
         indent = len(text) - len(text.lstrip())
-        m = _BULLET.match(text)
+        m = BULLET.match(text)
         top = self.stack[-1] if self.stack else None
         if m and not self._is_attribute(m, indent, top):
             self._new_item(sec, indent, m.group(2), m.group(3), line)
@@ -296,6 +300,7 @@ class _Reader:
             self.problems.append(f"line {line.number}: nested too deep, kept as a sibling")
         item = DraftItem(indent, line.number, bullet, [])
         title_line(item, body, self.vocab)
+        item.end = len(line.text)
         if self.stack:
             self.stack[-1].children.append(item)
         else:
@@ -307,7 +312,7 @@ class _Reader:
         self, top: DraftItem, indent: int, m: re.Match[str] | None, text: str, line: Line
     ) -> None:
         dash = m.group(3) if m is not None else None
-        said = attach_line(top, indent, dash, text, line.number, self.vocab)
+        said = attach_line(top, indent, dash, text, line.number, self.vocab, self.width)
         if said == "owner line":
             self.owner_lines = True
         elif said == "too long":
@@ -344,6 +349,8 @@ class _Reader:
             lead = len(first) == 1 and first[0].endswith(":") and "release" in first[0].lower()
             preamble = first if lead else []
             intro = self.before_timeline[1:] if lead else self.before_timeline
+        texts = {ln.number: ln.text.strip() for ln in self.lines}
+        intro = [*intro, *prose_sections(self.sections, self.hints, texts)]
         closing: list[list[str]] = []
         if any(signoff):
             if self.sections:

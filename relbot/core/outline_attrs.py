@@ -2,10 +2,13 @@
 
 Under a bullet come, by layout: the title's wrapped lines; ``-  Name`` /
 ``-  url`` / ``- 6/12 are merged`` lines; ``owner:`` / ``status:`` /
-``prognosis:`` / ``Reference:`` lines; a bare URL; free text describing the
-item ("Many older 32-bit PV kernels ..." under ``owner: ?``, shell commands
-included). Once an item has an attribute line, or its title has ended with
-``(owner, status)``, plain lines no longer extend the title: they are notes.
+``prognosis:`` / ``Reference:`` lines; ``Information from:`` with the names
+on the lines below it; a bare URL or ``<message-id>``; free text describing
+the item ("Many older 32-bit PV kernels ..." under ``owner: ?``, shell
+commands included). Once an item has an attribute line, or its title has
+ended with ``(owner, status)``, plain lines no longer extend the title: they
+are notes. So is a capitalised sentence under a title line that stopped well
+short of the mail's width: the writer broke the line there, it did not wrap.
 """
 
 from __future__ import annotations
@@ -13,24 +16,32 @@ from __future__ import annotations
 import re
 
 from relbot.core.model import Link
-from relbot.core.outline_build import DraftAttr, DraftItem
+from relbot.core.outline_draft import DraftAttr, DraftItem
 from relbot.core.outline_items import Vocabulary, ends_with_state
 
 _KEY_VALUE = re.compile(
-    r"(?i)^(owners?|status|prognosis|reference|references|link|links|url|patch(?:es)?)"
-    r"\s*:\s*(.*)$"
+    r"(?i)^(owners?|information\s+from|status|prognosis|reference|references|link|links|url"
+    r"|patch(?:es)?)\s*:\s*(.*)$"
 )
-_URL_LINE = re.compile(r"(?i)^(?:[A-Za-z][\w ]{0,20}:\s*)?<?(?:https?|ftp)://\S+$")
+_URL_LINE = re.compile(
+    r"(?i)^(?:[A-Za-z][\w ]{0,20}:\s*)?(?:<?(?:https?|ftp)://\S+|<[^<>\s]+@[^<>\s]+>)$"
+)
 _INLINE_LINK = re.compile(r"(?i)\[\s*((?:https?|ftp)://[^\s\]]+)\s*\]\s*$")
-_KEYS = {"owners": "owner", "prognosis": "prognosis", "status": "status", "owner": "owner"}
+_KEYS = {
+    "owners": "owner",
+    "prognosis": "prognosis",
+    "status": "status",
+    "owner": "owner",
+    "information from": "owner",
+}
 #: attribute kinds whose value a deeper plain line carries on
-_WRAPPING = ("-", "status", "prognosis", "text", "sub")
+_WRAPPING = ("-", "status", "prognosis", "text", "sub", "owner")
 MAX_ITEM_LINES = 200
 
 
 def _key(word: str) -> str:
     """ "Owners" -> "owner", "Reference" -> "link": what a ``key:`` line gives."""
-    return _KEYS.get(word.lower(), "link")
+    return _KEYS.get(" ".join(word.lower().split()), "link")
 
 
 def loose_attr(text: str) -> tuple[str, str] | None:
@@ -61,8 +72,29 @@ def title_line(item: DraftItem, body: str, vocab: Vocabulary) -> None:
         item.closed = True
 
 
+def _broken_before(top: DraftItem, stripped: str, width: int) -> bool:
+    """A sentence whose first word would have fitted on the title's last line.
+
+    Not when the title is prose already ("Nested VMX. Needs nested EPT ..."), a
+    parenthesis is still open, or the line closes the item with ``(Owner)``.
+    """
+    first = stripped.split()[0]
+    title = " ".join(top.lines)
+    if not first[0].isupper() or top.bracket_open or title.count("(") > title.count(")"):
+        return False
+    if re.search(r"[.!?](?:\s|$)", title) or stripped.endswith(")"):
+        return False
+    return top.end + 1 + len(first) <= width
+
+
 def attach_line(
-    top: DraftItem, indent: int, dash: str | None, text: str, number: int, vocab: Vocabulary
+    top: DraftItem,
+    indent: int,
+    dash: str | None,
+    text: str,
+    number: int,
+    vocab: Vocabulary,
+    width: int = 72,
 ) -> str:
     """Put a line under ``top``; "owner line" for a bare ``owner:`` line, "too long"
     when the title was cut, else ""."""
@@ -88,11 +120,12 @@ def attach_line(
     if _URL_LINE.match(stripped):
         top.attrs.append(DraftAttr(indent, "link", [stripped], number))
         return ""
-    if last is not None or top.closed:
+    if last is not None or top.closed or _broken_before(top, stripped, width):
         top.attrs.append(DraftAttr(indent, "text", [stripped], number))
         return ""
     if len(top.lines) < MAX_ITEM_LINES:
         title_line(top, stripped, vocab)
+        top.end = len(text.rstrip())
         return ""
     if len(top.lines) == MAX_ITEM_LINES:
         top.lines.append("...")

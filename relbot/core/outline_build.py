@@ -3,7 +3,7 @@
 The reader fills mutable drafts line by line; this module names sections by
 their heading path, reads each item's head and attribute lines (owners,
 links, progress notes, sub-items), and applies the "Deferred until 4.3"
-sub-item and "Completed" section rules.
+sub-item rule and the "Completed" / "Deferred" / "Dropped" section rules.
 
 A ``-`` line under an item is an owner, a link or a note in the layouts that
 name owners that way (2013-2020). A mail that names owners on ``owner:``
@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from relbot.core.model import Footnote, Link, Status
+from relbot.core.model import Link, Status
+from relbot.core.outline_draft import Draft, DraftItem, DraftSection
 from relbot.core.outline_items import (
     Vocabulary,
     announced_status,
@@ -30,67 +31,15 @@ from relbot.core.outline_model import (
     Outline,
     OutlineHints,
     OutlineItem,
-    OutlineMilestone,
     OutlineSection,
 )
 from relbot.core.outline_status import sentence_status, stronger, subject_version
+from relbot.core.outline_words import DEFERRED_SECTIONS, DROPPED_SECTIONS
 
 _RELEASE = re.compile(r"\b(\d+\.\d+(?:\.\d+)?)\b")
+_POINTER = re.compile(r"(?i)^(?:https?://|<[^<>\s]+@[^<>\s]+>$)")
 #: more problems than this are summarised: junk input must not give a huge list
 MAX_PROBLEMS = 200
-
-
-@dataclass(slots=True)
-class DraftAttr:
-    """A line under an item that is not its title: ``-  Name``, ``status: ...``."""
-
-    indent: int
-    #: "-" (a dash or ``>`` line), "sub" (a dash line that is a sub-item),
-    #: "text" (free text), or a key: "owner", "status", "prognosis", "link"
-    kind: str
-    parts: list[str]
-    line: int
-
-
-@dataclass(slots=True)
-class DraftItem:
-    indent: int
-    line: int
-    bullet: str
-    lines: list[str]
-    attrs: list[DraftAttr] = field(default_factory=list)
-    children: list[DraftItem] = field(default_factory=list)
-    bracket_open: bool = False
-    links: list[Link] = field(default_factory=list)
-    #: the title ended with "(owner, status)": later plain lines are notes
-    closed: bool = False
-
-
-@dataclass(slots=True)
-class DraftSection:
-    path: tuple[str, ...]
-    title: str
-    line: int
-    items: list[DraftItem] = field(default_factory=list)
-    text: list[list[str]] = field(default_factory=list)
-    #: paragraphs of ``text`` from here on follow the section's last item
-    tail_from: int = 0
-
-
-@dataclass(slots=True)
-class Draft:
-    title: str
-    preamble: list[str]
-    intro: list[list[str]]
-    milestones: list[OutlineMilestone]
-    marker_after: int | None
-    sections: list[DraftSection]
-    footnotes: list[Footnote]
-    problems: list[str]
-    #: paragraphs after the last item that close the mail, sign-off included
-    closing: list[list[str]] = field(default_factory=list)
-    #: the mail names owners on ``owner:`` lines, so ``-`` lines are sub-items
-    owner_lines: bool = False
 
 
 def heading_key(text: str) -> str:
@@ -132,20 +81,68 @@ def build_outline(draft: Draft, hints: OutlineHints) -> Outline:
 
 
 def _kept_sections(drafts: list[DraftSection]) -> list[tuple[str, DraftSection]]:
-    """Drop empty grouping headings, and name each section by its path."""
+    """Drop empty grouping headings, and name each section by its path.
+
+    A grouping heading ("= Projects =") is left out of the names under it,
+    unless that would give two different paths one name: "Blockers" and
+    "Features" each with a "Hypervisor" part stay "blockers / hypervisor" and
+    "features / hypervisor".
+    """
     has_content = {sec.path for sec in drafts if sec.items or sec.text}
+    short: dict[tuple[str, ...], str] = {}
+    for path in dict.fromkeys(sec.path for sec in drafts if sec.path in has_content):
+        parts = [
+            heading_key(path[i])
+            for i in range(len(path))
+            if path[: i + 1] in has_content or i == len(path) - 1
+        ]
+        short[path] = " / ".join(p for p in parts if p)
+    paths_of: dict[str, set[tuple[str, ...]]] = {}
+    for path, key in short.items():
+        paths_of.setdefault(key, set()).add(path)
+    # a group that tells two sections apart names every section under it
+    groups = {
+        path[:i]
+        for paths in paths_of.values()
+        if len(paths) > 1
+        for path in paths
+        for i in range(1, len(path))
+    }
     kept: list[tuple[str, DraftSection]] = []
     for sec in drafts:
         if sec.path not in has_content:
             continue
+        path = sec.path
         parts = [
-            heading_key(sec.path[i])
-            for i in range(len(sec.path))
-            if sec.path[: i + 1] in has_content or i == len(sec.path) - 1
+            heading_key(path[i])
+            for i in range(len(path))
+            if path[: i + 1] in has_content or path[: i + 1] in groups or i == len(path) - 1
         ]
-        key = " / ".join(p for p in parts if p)
-        kept.append((key, sec))
+        kept.append((" / ".join(p for p in parts if p), sec))
     return kept
+
+
+def prose_sections(
+    sections: list[DraftSection], hints: OutlineHints, texts: dict[int, str]
+) -> list[list[str]]:
+    """Take the headings above the first item that hold only prose ("= Prognosis ="
+    and its legend) out of ``sections``; their lines, as intro paragraphs."""
+    lead = 0
+    while lead < len(sections) and not sections[lead].items:
+        lead += 1
+    if lead == len(sections):
+        return []
+    named = {heading_key(s) for s in hints.sections}
+    paragraphs: list[list[str]] = []
+    kept: list[DraftSection] = []
+    for sec in sections[:lead]:
+        key = heading_key(sec.title)
+        if not sec.text or key in named or section_status(key, hints) is not None:
+            kept.append(sec)
+            continue
+        paragraphs += [[texts.get(sec.line, sec.title)], *sec.text]
+    sections[:lead] = kept
+    return paragraphs
 
 
 def _release(title: str, preamble: list[str], intro: list[list[str]]) -> str:
@@ -172,6 +169,17 @@ class _Context:
 def is_done_section(key: str, hints: OutlineHints) -> bool:
     """ "completed", "hypervisor / done", "bugs resolved since last update"."""
     return _done_key(key, hints.done_sections)
+
+
+def section_status(key: str, hints: OutlineHints) -> Status | None:
+    """The status a heading gives its open items: done, deferred, dropped, or None."""
+    if _done_key(key, hints.done_sections):
+        return Status.DONE
+    if _done_key(key, DEFERRED_SECTIONS):
+        return Status.DEFERRED
+    if _done_key(key, DROPPED_SECTIONS):
+        return Status.DROPPED
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -220,6 +228,7 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
             links.append(_link(value))
         elif kind == "text":
             notes.append(value)
+            said += _said(value, hints.vocabulary) if sentence_status(value) else []
         else:
             _dash_line(value, ctx, owners, links, notes, said, bool(head.owners))
     # owners or status words read from lines under the item: its lines lack them
@@ -242,8 +251,12 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
             if later is not None and child.text.lower().startswith("defer"):
                 status, release = Status.DEFERRED, later
                 break
-    if is_done_section(section, hints) and not status.closed:
-        status = Status.DONE
+    by_section = section_status(section, hints)
+    if by_section is not None and not status.closed:
+        status = by_section
+        if status is Status.DEFERRED and not release:
+            named = _RELEASE.search(section.rsplit(" / ", 1)[-1])
+            release = named.group(1) if named else ""
     if status is not Status.PATCHES_POSTED:
         version = ""
     if note != head.status_note:
@@ -340,6 +353,8 @@ def _link(value: str) -> Link:
 def split_names(value: str) -> list[str]:
     """ "Boris Ostrovsky, Roger Pau Monné & Wei Liu" -> the three names."""
     names: list[str] = []
+    # "Jürgen Groß <jgross@suse.com>": the address is not part of the name
+    value = re.sub(r"\s*<[^<>\s]+@[^<>\s]+>", "", value)
     for part in re.split(r"\s*(?:,|&|;|\band\b)\s*", value):
         part = part.strip()
         if part.endswith(" et al"):
@@ -363,7 +378,7 @@ def attribute_line(text: str, vocab: Vocabulary) -> tuple[str, str]:
             w.upper() if w.lower() == "rfc" else w.lower() for w in stripped.split()
         )
     words = stripped.split()
-    if words and re.match(r"(?i)^(https?)://", words[-1]) and len(words) <= 6:
+    if words and len(words) <= 6 and _POINTER.match(words[-1]):
         return "link", stripped
     names = split_names(stripped)
     if names and all(

@@ -1,6 +1,7 @@
 """Reading one item's head: its id, tags, text, owners and status wording.
 
-A status mail writes an item as ``[T12] [BUG] text (Owner, status words)``.
+A status mail writes an item as ``[T12] [BUG] text (Owner, status words)``,
+sometimes with a ``[x]`` / ``[ ]`` checkbox first or a ``[FIXED]`` last.
 Owners are recognised by shape (capitalised name-like words, ``et al``, names
 the RM listed) and status by vocabulary, never by a regex per mail. Words in
 the trailing parentheses that are neither stay in ``status_note``, so the
@@ -15,92 +16,12 @@ import re
 from dataclasses import dataclass
 
 from relbot.core.model import Status
-
-#: phrase -> status. A parenthesised segment that equals a phrase or starts
-#: with one ("DONE with no action required") gives the item that status.
-DEFAULT_STATUS_WORDS: tuple[tuple[str, str], ...] = (
-    ("patches posted", "patches posted"),
-    ("patches sent", "patches posted"),
-    ("patch posted", "patches posted"),
-    ("patch sent", "patches posted"),
-    ("posted", "patches posted"),
-    ("in progress", "in progress"),
-    ("wip", "in progress"),
-    ("partly done", "partly done"),
-    ("partially done", "partly done"),
-    ("partial", "partly done"),
-    ("at risk", "at risk"),
-    ("stuck", "at risk"),
-    ("done", "done"),
-    ("fixed", "done"),
-    ("merged", "done"),
-    ("committed", "done"),
-    ("deferred", "deferred"),
-    ("defer", "deferred"),
-    ("dropped", "dropped"),
-    ("wontfix", "dropped"),
+from relbot.core.outline_words import (
+    DEFAULT_NOT_NAMES,
+    DEFAULT_NOT_TAGS,
+    DEFAULT_PROGNOSIS_WORDS,
+    DEFAULT_STATUS_WORDS,
 )
-
-#: the 2013 mails' one-word prognosis; kept as the status note ("done" is a
-#: status word as well, so it still closes the item)
-DEFAULT_PROGNOSIS_WORDS: tuple[str, ...] = (
-    "none",
-    "very poor",
-    "poor",
-    "fair",
-    "ok",
-    "good",
-    "very good",
-    "excellent",
-    "ready",
-    "not started",
-    "done",
-)
-
-#: capitalised words that open a sentence, not a name: "(So, DONE ...)"
-DEFAULT_NOT_NAMES: tuple[str, ...] = (
-    "So",
-    "The",
-    "This",
-    "That",
-    "These",
-    "It",
-    "Not",
-    "No",
-    "Nothing",
-    "None",
-    "Yes",
-    "Maybe",
-    "See",
-    "Also",
-    "Needs",
-    "Need",
-    "TBD",
-    "TODO",
-    "WIP",
-    "RFC",
-    "DONE",
-    "Done",
-    "External",
-    "Optional",
-    "Deferred",
-    "Dropped",
-    "Fixed",
-    "Merged",
-    "Posted",
-    "Partial",
-    "Unknown",
-    "Nobody",
-    "Anyone",
-    "Someone",
-    "Volunteer",
-    "Volunteers",
-    "I",
-    "We",
-)
-
-#: bracketed words that open a patch subject, not a tag: "[PATCH] xen/arm: ..."
-DEFAULT_NOT_TAGS: tuple[str, ...] = ("PATCH", "RFC", "PULL", "GIT", "RESEND")
 
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del"})
 _ID = re.compile(r"\[(T\d+)\]\s*")
@@ -113,6 +34,8 @@ _DEFERRAL = re.compile(
     r"(?i)\bdefer(?:red)?\s+(?:this\s+|it\s+)?(?:to|until|till|for)\s+(\d+\.\d+(?:\.\d+)?)"
 )
 _SUFFIX = re.compile(r"[.,;:!?]*$")
+_CHECKBOX = re.compile(r"^\[([ xX✓✔]?)\]\s+")
+_STATE_TAG = re.compile(r"\s*\[([A-Za-z][A-Za-z ]{1,30})\]\s*$")
 _EMAILISH = re.compile(r"^[\w.+-]+@[\w.-]+$")
 
 
@@ -167,7 +90,10 @@ def looks_like_name(segment: str, vocab: Vocabulary) -> bool:
     for i, word in enumerate(words):
         if i and word in _PARTICLES:
             continue
-        if not _name_word(word, first=i == 0) or (word.isupper() and len(word) > 5):
+        if not _name_word(word, first=i == 0):
+            return False
+        # "Anthony PERARD" is a name; "PATCHES" or "ARM SMMU" are not
+        if word.isupper() and len(word) > 5 and (i == 0 or words[0].isupper()):
             return False
     return True
 
@@ -328,12 +254,22 @@ def read_item_head(raw: str, vocab: Vocabulary) -> ItemHead:
     m = _ID.match(text)
     if m:
         item_id, text = m.group(1), text[m.end() :]
+    box = _CHECKBOX.match(text)
+    ticked = Status.OPEN
+    if box is not None:
+        text = text[box.end() :]
+        ticked = Status.DONE if box.group(1).strip() else Status.OPEN
     tags: list[str] = []
     while (m := _TAG.match(text)) is not None and m.group(1) not in vocab.not_tags:
         tags.append(m.group(1))
         text = text[m.end() :]
     owners: tuple[str, ...] = ()
-    status, note, version, release = Status.OPEN, "", "", ""
+    status, note, version, release = ticked, "", "", ""
+    said = _STATE_TAG.search(text)
+    if said is not None and (found_tag := _status_of(said.group(1), vocab)) is not None:
+        # "race  [FIXED]": the bracket says the status, like a parenthesis would
+        text = text[: said.start()]
+        status, version, release = found_tag if status is Status.OPEN else (status, "", "")
     unclosed = False
     group = _trailing_group(text)
     if group is not None:
@@ -341,7 +277,10 @@ def read_item_head(raw: str, vocab: Vocabulary) -> ItemHead:
         inner = text[start + 1 : end - 1] if closed else text[start + 1 :]
         found = _read_parens(" ".join(inner.split()), vocab)
         if found is not None:
+            ticked = status
             owners, status, note, version, release = found
+            if status is Status.OPEN:
+                status = ticked
             suffix = text[end:].strip() if closed else ""
             text = text[:start].rstrip() + suffix
             unclosed = not closed

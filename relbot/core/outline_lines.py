@@ -7,6 +7,10 @@ and after the body the list footer ("Xen-devel mailing list", a mailman
 Binary junk and absurdly long lines are skipped with a problem noted, so the
 reader behind this stays linear on any input.
 
+Text that is still quoted-printable in places (a soft break ``=`` at a line's
+end, ``=20``, ``Monn=C3=A9``: the archive or a mail client left it so) is
+decoded first, when it shows enough of those marks to be sure.
+
 ``signoff_at`` finds where the sender signs off ("Best regards,\n Oleksii",
 "Thanks,\nGeorge", a lone "Paul" or "Ian."): no part of any section.
 """
@@ -28,6 +32,34 @@ _FOOTERS = (
 )
 
 
+_SOFT_BREAK = re.compile(r"(?<=[^\s=])=\n")
+_QP_MARK = re.compile(r"(?<=[^\s=])=\n|=20$|=3D", re.MULTILINE)
+_QP_BYTES = re.compile(r"(?:=[0-9A-F]{2})+")
+#: fewer marks than this are an "a=b" or a URL's query, not an encoding
+_QP_EVIDENCE = 2
+
+
+def undo_quoted_printable(text: str) -> str:
+    """Join soft line breaks and decode ``=XX`` runs, if the text is still encoded."""
+    for marks, _ in enumerate(_QP_MARK.finditer(text), start=1):
+        if marks >= _QP_EVIDENCE:
+            break
+    else:
+        return text
+    return _QP_BYTES.sub(_qp_run, _SOFT_BREAK.sub("", text))
+
+
+def _qp_run(m: re.Match[str]) -> str:
+    """ "=C3=A9" -> "é", "=20" -> " "; a run that is no UTF-8 text stays as it was."""
+    raw = bytes(int(h, 16) for h in m.group(0).split("=")[1:])
+    if all(b >= 0x80 or b in (0x09, 0x20, 0x3D) for b in raw):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return m.group(0)
+    return m.group(0)
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One line of the body; ``number`` counts from 1 in the text given."""
@@ -45,7 +77,8 @@ class Cleaned:
 
 def clean_lines(text: str) -> Cleaned:
     """The body's lines with archive chrome, footer and signature removed."""
-    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    unix = text.replace("\r\n", "\n").replace("\r", "\n")
+    raw = undo_quoted_printable(unix).split("\n")
     lines: list[Line] = []
     problems: list[str] = []
     title = ""

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from relbot.core.model import Footnote, Link, Status
-from relbot.core.outline_items import (
+from relbot.core.outline_items import Vocabulary
+from relbot.core.outline_words import (
     DEFAULT_NOT_NAMES,
     DEFAULT_NOT_TAGS,
     DEFAULT_PROGNOSIS_WORDS,
     DEFAULT_STATUS_WORDS,
-    Vocabulary,
 )
 
 

@@ -4,7 +4,9 @@ The list's timelines come in several hands (REPLIES.md):
 ``19 March        -- TODO list locked down`` (2012), ``* Feature freeze: 25
 March 2013`` (2013), ``* Last posting date: September 13th, 2019``,
 ``* Last posting date: Fri Jun 28, 2024``, ``Release: Week of Jul 29, 2024``,
-ISO dates, and tables ``| 2024-06-21 | Feature freeze |``. Which side is the
+ISO dates, tables ``| 2024-06-21 | Feature freeze |``, and columns set apart
+by runs of spaces ``Friday 15th January    Last posting date  [PASSED]`` /
+``Feature freeze      Fri Sep 2, 2022   (DONE)``. Which side is the
 date is decided by which side reads as one, not by the order.
 """
 
@@ -34,6 +36,8 @@ _DAY_MONTH = re.compile(
 )
 _MONTH_DAY = re.compile(r"(?i)([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?(?:\s+(\d{4}))?")
 _YEAR = re.compile(r"\b(20\d\d|19\d\d)\b")
+_GAP = re.compile(r"\s{2,}")
+_BULLET = re.compile(r"^[*•-]\s+")
 
 
 def milestone_date(when: str, year: int | None) -> dt.date | None:
@@ -105,7 +109,7 @@ def read_milestone(text: str, year: int | None) -> tuple[str, str] | None:
         return _oriented(m.group(1).strip(), m.group(2).strip(), year)
     m = _COLON.match(text)
     if m is None:
-        return None
+        return _columns(text, year)
     label, value = m.group(1).strip(), m.group(2).strip()
     bulleted = text.lstrip()[:1] in ("*", "-", "•") and len(value) <= 30
     if not (bulleted or re.search(r"\d", value) or re.search(r"\d", label)):
@@ -121,3 +125,17 @@ def _oriented(when: str, label: str, year: int | None) -> tuple[str, str]:
     if milestone_date(when, year or 2000) is None and milestone_date(label, year or 2000):
         return label, when
     return when, label
+
+
+def _columns(text: str, year: int | None) -> tuple[str, str] | None:
+    """A date and a label in columns; ``[PASSED]`` / ``(DONE)`` / ``(probably Tuesday)``
+    remarks are left out of the label."""
+    cols = [c for c in _GAP.split(_BULLET.sub("", text.strip())) if c]
+    cols = [c for c in cols if not _REMARK.fullmatch(c)]
+    if not 2 <= len(cols) <= 4:
+        return None
+    for i, col in enumerate(cols):
+        if milestone_date(col, year or 2000) is not None:
+            label = _REMARK.sub("", " ".join((*cols[:i], *cols[i + 1 :]))).strip()
+            return (col, label) if label else None
+    return None
