@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import email.parser
+import email.policy
 import time
 from pathlib import Path
 
@@ -13,12 +15,14 @@ from hypothesis import strategies as st
 from relbot.core.message import (
     SCREEN_FIELDS,
     Message,
+    _header_block,
     decode_bytes,
     decode_header_value,
     html_to_text,
     parse_addresses,
     read_header_fields,
     read_message,
+    scan_header_items,
 )
 
 MAIL = Path(__file__).resolve().parent / "mail"
@@ -444,13 +448,10 @@ _HEADER_LINES = st.lists(
 
 def _whole_header_parse(raw: bytes) -> Message:
     """What read_header_fields gave before it cut the body off."""
-    import email.parser
-    import email.policy
-
     from relbot.core.message import _build
 
     parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-    return _build(parser.parsebytes(raw), "", [])
+    return _build(parser.parsebytes(raw).raw_items(), "", [])
 
 
 @settings(max_examples=500, deadline=None)
@@ -474,3 +475,31 @@ def test_huge_headers_stay_fast() -> None:
     assert time.perf_counter() - start < 5
     assert len(m.references) == 10_000
     assert m.text == "body\n"
+
+
+_HEADER_PIECES = st.sampled_from(
+    [
+        b"Subject: hello\n",
+        b"From: A <a@x.org>\r\n",
+        b"References:\n <a@x> \n\t<b@y>\n",
+        b"From someone@x Mon Apr 16 12:00:00 2012\n",
+        b" continued\n",
+        b"\tcontinued with tab\n",
+        b":no name\n",
+        b"X-Odd:\tvalue\r",
+        b"Subject: caf\xe9 \xff\n",
+        b"not a header line\n",
+        b"Message-ID: <id@x>",
+        b"X-Empty:\n",
+        b"From: b@y\x0bz\n",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_HEADER_PIECES, max_size=12), st.binary(max_size=40))
+def test_header_scan_matches_the_stdlib_parser(pieces: list[bytes], noise: bytes) -> None:
+    block = b"".join(pieces) + noise.replace(b"\n\n", b"\n").replace(b"\r\r", b"\r")
+    block = _header_block(block)
+    parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
+    assert scan_header_items(block) == [(k, str(v)) for k, v in parsed.raw_items()]

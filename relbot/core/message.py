@@ -16,10 +16,11 @@ import email.parser
 import email.policy
 import email.utils
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from types import MappingProxyType
+from typing import Any
 
 import mailparser
 from mailparser.dates import parse_mail_date
@@ -203,7 +204,7 @@ def _sender(headers: Mapping[str, str]) -> tuple[str, str, str]:
 
 
 def _build(
-    msg: email.message.Message,
+    items: Iterable[tuple[str, Any]],
     text: str,
     defects: list[str],
     *,
@@ -217,7 +218,7 @@ def _build(
     headers: dict[str, str] = {}
     raw: dict[str, str] = {}
     references: list[str] = []
-    for name, value in msg.raw_items():
+    for name, value in items:
         key = name.strip().lower()
         if only is not None and key not in only:
             continue
@@ -273,11 +274,65 @@ def read_header_fields(raw: bytes | str, *, screen: bool = False) -> Message:
     data = _to_bytes(raw)
     defects: list[str] = []
     try:
+        block = _header_block(data)
+        if screen:
+            items = scan_header_items(block, SCREEN_FIELDS)
+            return _build(items, "", defects, only=SCREEN_FIELDS)
         parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-        only = SCREEN_FIELDS if screen else None
-        return _build(parser.parsebytes(_header_block(data)), "", defects, only=only)
+        return _build(parser.parsebytes(block).raw_items(), "", defects)
     except Exception as exc:  # a sender's bytes must never stop a scan
         return Message(defects=(f"headers unreadable: {exc.__class__.__name__}",))
+
+
+#: a header line as the stdlib's feed parser sees one (email.feedparser.headerRE)
+_HEADER_LINE = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+
+
+def scan_header_items(block: bytes, only: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """``(name, raw value)`` of a header block, as the stdlib's compat32 parser gives them.
+
+    The same rules as ``email.feedparser`` and ``compat32.header_source_parse``
+    (a test holds them to it), without building a Message: the bulk screen
+    reads a few fields of every list message and the parser's objects are
+    most of its cost. ``only`` (lower-case names) skips every other field.
+    """
+    text = block.decode("ascii", "surrogateescape")
+    items: list[tuple[str, str]] = []
+    current: list[str] = []
+    skipping = False
+    lines = _LINE.findall(text)
+    last = len(lines) - 1
+    for number, line in enumerate(lines):
+        if not _HEADER_LINE.match(line):
+            break
+        if line[0] in " \t":
+            if current:
+                current.append(line)
+            continue
+        if current:
+            items.append(_source_parse(current))
+            current = []
+        if line.startswith("From "):
+            if number == last:
+                break  # the body's first line, not a header
+            continue  # the mbox envelope line, or a misplaced one
+        colon = line.find(":")
+        if colon == 0:
+            continue  # no field name
+        skipping = only is not None and line[:colon].strip().lower() not in only
+        if not skipping:
+            current.append(line)
+    if current:
+        items.append(_source_parse(current))
+    return items
+
+
+def _source_parse(lines: list[str]) -> tuple[str, str]:
+    # compat32.header_source_parse
+    name, value = lines[0].split(":", 1)
+    value = value.lstrip(" \t") + "".join(lines[1:])
+    return name, value.rstrip("\r\n")
 
 
 #: the fields the thread screen and the loop guards read (relbot.core.threads)
@@ -403,7 +458,7 @@ def read_message(raw: bytes | str) -> Message:
             return _headers_only(data, "MIME nesting too deep: body not read")
     try:
         text = _body(msg, defects).replace("\r\n", "\n").replace("\r", "\n")
-        return _build(msg, text, defects)
+        return _build(msg.raw_items(), text, defects)
     except Exception as exc:  # keep the headers, report the body
         return _headers_only(data, f"body unreadable: {exc.__class__.__name__}")
 
