@@ -70,7 +70,7 @@ class MailSource(Protocol):
     ) -> Iterator[tuple[int, bytes]]: ...
     def fetch_bodies(self, uids: Sequence[int]) -> Iterator[tuple[int, bytes]]: ...
     def search_message_id(self, message_id: str) -> list[int]: ...
-    def idle_wait(self, timeout: float) -> bool: ...
+    def idle_wait(self, timeout: float, stop: Callable[[], bool] | None = None) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -80,6 +80,10 @@ def tls_context(verify: bool, ca_file: str) -> ssl.SSLContext:
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+#: seconds between looks at the caller's stop flag while in IDLE
+STOP_CHECK = 0.5
 
 
 class ImapSource:
@@ -267,8 +271,12 @@ class ImapSource:
 
     # -- waiting -----------------------------------------------------------------
 
-    def idle_wait(self, timeout: float) -> bool:
+    def idle_wait(self, timeout: float, stop: Callable[[], bool] | None = None) -> bool:
         """Wait up to ``timeout`` s; True when the server reported new mail.
+
+        ``stop`` is asked twice a second while the connection stays in one
+        IDLE, so a long wait ends promptly on shutdown without IDLE/DONE
+        round trips every few seconds.
 
         Mail the server announced since the last search counts too, whenever
         it was announced: in the answer to a later FETCH, to a NOOP sent
@@ -292,9 +300,15 @@ class ImapSource:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         break
-                    responses = client.idle_check(timeout=remaining)
+                    chunk = min(remaining, STOP_CHECK) if stop is not None else remaining
+                    started = time.monotonic()
+                    responses = client.idle_check(timeout=chunk)
                     if not responses:
-                        break  # timeout, or EOF: IDLE DONE below tells which
+                        if stop is None or stop():
+                            break  # timeout, or EOF: IDLE DONE below tells which
+                        if time.monotonic() - started < chunk / 2:
+                            break  # back at once with nothing: the connection is gone
+                        continue
                     new = _has_new_mail(responses)
                     _raise_on_bye(responses)
             finally:

@@ -209,14 +209,11 @@ def watch(
                     on_report(report)
                 if cfg.imap.idle and report.can_idle:
                     # IDLE on the folder the sync left selected (selecting it
-                    # again would swallow mail that arrived since the search).
-                    # Short IDLEs let stop be noticed; a fresh sync at least
-                    # every RECHECK seconds bounds a missed notification, and
-                    # stays well inside the server's 30-minute IDLE limit.
-                    deadline = time.monotonic() + min(cfg.imap.idle_renew, RECHECK)
-                    while not stop.is_set() and time.monotonic() < deadline:
-                        if source.idle_wait(min(5.0, deadline - time.monotonic())):
-                            break
+                    # again would swallow mail that arrived since the search);
+                    # a fresh sync at least every RECHECK seconds bounds a
+                    # missed announcement and stays inside the server's
+                    # 30-minute IDLE limit.
+                    source.idle_wait(min(cfg.imap.idle_renew, RECHECK), stop=stop.is_set)
                 else:
                     stop.wait(cfg.schedule.poll_interval)
         except MailboxError as exc:
