@@ -93,6 +93,13 @@ TABLE = [
     ("We ran out of time, it will have to wait for 4.3.", "status", "deferred"),
     ("FWIW, I've just pushed v9 which addresses the comments.", "status", "patches posted"),
     ("I think Tim committed these last week?", "status", "done"),
+    # whole threads: a version set right, a claim offered, the RM's own "will do"
+    ("Sorry, my mistake, that one was v3.", "status", "patches posted"),
+    ("v20 is the one to look at, sent an hour ago.", "status", "patches posted"),
+    ("There's a v3 of this by now.", "status", "patches posted"),
+    ("I can do this one, it's trivial.", "claim", "Jane Doe"),
+    ("Ok, will do both for next time.", None, None),
+    ("Sure, will do.", None, None),
 ]
 
 
@@ -128,6 +135,31 @@ def test_versions_and_releases_are_read() -> None:
     assert read("Not going to happen for 4.19.", "T5", unnamed)[0][1]["release"] == "4.20"
     assert read("This is 4.20 material.", "T5", unnamed)[0][1]["release"] == "4.20"
     assert read("FWIW, I've just pushed v9.", SUSPEND)[0][1]["version"] == "v9"
+
+
+@pytest.mark.parametrize(
+    ("words", "version"),
+    [
+        ("Sorry, my mistake, that one was v3. v4 still needs work, will send it soon.", "v3"),
+        ("Sorry, my bad, v19 had a build issue. v20 is the one to look at, sent today.", "v20"),
+        ("Resent as v5, not v4 as I said before.", "v5"),
+        ("There's a v3 of this by now, with some patches already in.", "v3"),
+    ],
+)
+def test_a_version_set_right_is_the_one_stood_by(words: str, version: str) -> None:
+    got = read(words, SUSPEND)
+    assert got and got[0][1].get("version") == version
+
+
+def test_a_pointer_after_an_add_request_is_the_new_items() -> None:
+    # under a quoted item, the request moved away from it: the address is news of the new one
+    words = (
+        'Also, could you please add "SCMI mediator for Xen on ARM"? RFC was posted last'
+        " month: https://lore.kernel.org/xen-devel/cover.1587998012.git.om@epam.com/"
+    )
+    got = read(words, SUSPEND)
+    assert [k for k, _ in got] == ["add"]
+    assert "cover.1587998012" in str(got[0][1]["links"])
 
 
 def test_correction_only_for_an_item_that_moved_on() -> None:

@@ -163,6 +163,23 @@ def test_remarks_nested_in_a_quoted_item_count_as_the_item() -> None:
     assert (text_of(contexts(body)[0].item_id) or "").startswith("libxl_domain_suspend")
 
 
+def test_a_quoted_answer_with_an_address_stays_with_its_item() -> None:
+    # the words of an address (a company, a list) name no item, and a short
+    # line with an address is someone's answer, not the mail's own prose
+    tracker = tracker_from("2019_juergen.eml")
+    body = (
+        "> > *  Hypervisor-based fuzzing: add support for AFL (v5)\n"
+        "> >   -  Tamas K Lengyel\n> >\n"
+        "> > v6 was sent last week:\n"
+        "> > https://lore.kernel.org/xen-devel/cover.158.git.tamas.lengyel@intel.com/\n"
+        ">\n> Thanks, updated.\n\nv7 is the one to look at.\n"
+    )
+    ctx = contexts(body, tracker)[0]
+    assert (text_of(ctx.item_id, tracker) or "").startswith("Hypervisor-based fuzzing")
+    index = build_index(tracker)
+    assert match_chunk(index, "see https://x.example/intel/sgx/sgx/ for it") is None
+
+
 def test_match_chunk_rejects_unrelated_text() -> None:
     index = build_index(SEED)
     assert match_chunk(index, "We will release when it is ready, as always.") is None

@@ -93,12 +93,24 @@ def _after(release: str) -> str:
     return f"{m.group(1)}.{int(m.group(2)) + 1}" if m else ""
 
 
+_THE_ONE = re.compile(r"\b(v\d+) is the (?:one|right one|latest|current one)\b", re.I)
+_NOT_VERSION = re.compile(r"\b(?:not|instead of|rather than) (?:v\d+|version \d+)\b", re.I)
+
+
 def _status_value(hit: Hit, reading: Reading, pointers: Sequence[Pointer]) -> dict[str, str]:
     status = _STATUS_OF[hit.cue]
     text = hit.sentence.text
     value = {"status": status.value}
     if status is Status.PATCHES_POSTED:
-        titles = [text, *(p.title or p.value for p in pointers)]
+        # the version the words stand by: "v20 is the one", "v3, not v4", the cue's own
+        the_one = _THE_ONE.search(text)
+        stated = _NOT_VERSION.sub(" ", text)
+        titles = [
+            the_one.group(1) if the_one else "",
+            hit.match.group(0),
+            stated,
+            *(p.title or p.value for p in pointers),
+        ]
         version = next((v for v in map(version_of, titles) if v), "")
         if version:
             value["version"] = version
@@ -278,8 +290,10 @@ def infer_actions(
             out.append(act(ActionKind.ADD, None, value, reading, s, 0.8))
             continue
         posted = [h for h in hits if h.cue is Cue.POSTED]
-        if last_add is not None and item is None and (pointers or posted) and posted == hits:
-            # "Please add X." then "v3 was posted: <url>": news of the new item
+        after_add = last_add is not None and (item is None or (not named and item == ctx.item_id))
+        if after_add and last_add is not None and (pointers or posted) and posted == hits:
+            # "Please add X." then "v3 was posted: <url>": news of the new item, also
+            # under a quoted item, which the request has moved away from
             old = out[last_add]
             links = [*old.value.get("links", ()), *(pointer_value(p) for p in pointers)]
             value = {**old.value, "links": links}

@@ -267,7 +267,8 @@ def match_chunk(index: ItemIndex, text: str, anchor: int = -1) -> tuple[int, flo
     if len(linked) == 1:
         # the 2024 layout quotes an item's URL on its own line: that URL names it
         return linked.pop(), 1.0
-    words = set(tokens(text))
+    # a URL's words (a sender's company, a list name) say nothing of which item it is
+    words = set(tokens(_URL.sub(" ", text)))
     if not words:
         return None
     chunk_weight = sum(index.weight(w) for w in words)
@@ -393,7 +394,9 @@ def _is_prose(lines: Sequence[str]) -> bool:
     """A paragraph of the mail's own text: unindented, a sentence long, no bullet."""
     head = lines[0] if lines else ""
     return (
-        bool(head[:1].isalpha()) and not _BULLET.match(head) and len(" ".join(lines).split()) >= 6
+        bool(head[:1].isalpha())
+        and not _BULLET.match(head)
+        and len(_URL.sub(" ", " ".join(lines)).split()) >= 6
     )
 
 

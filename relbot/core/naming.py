@@ -25,6 +25,14 @@ _KIND_WORDS = frozenset(
 )
 
 
+#: a URL or an address: its words (a company, a list) name no item
+_ADDRESS = re.compile(r"https?://\S+|<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
+
+
+def _words(text: str) -> list[str]:
+    return tokens(_ADDRESS.sub(" ", text))
+
+
 def _distinct(index: ItemIndex, word: str) -> bool:
     if word in _KIND_WORDS or re.fullmatch(r"\d+", word):
         return False
@@ -36,7 +44,7 @@ def named_items(index: ItemIndex, text: str, candidates: Collection[str] = ()) -
     """Ids of the items the text names, in mail order; among ``candidates`` if given."""
     allowed = {index.by_id[c] for c in candidates if c in index.by_id}
     hits: dict[int, set[str]] = {}
-    for word in set(tokens(text)):
+    for word in set(_words(text)):
         if not _distinct(index, word):
             continue
         for i in index.name_postings.get(word, ()):
@@ -74,7 +82,7 @@ def _body_named(index: ItemIndex, text: str, candidates: Collection[str]) -> tup
     speaks of waitqueues.
     """
     hits: dict[str, set[str]] = {}
-    for word in set(tokens(text)):
+    for word in set(_words(text)):
         if not _distinct(index, word):
             continue
         for i, _ in index.postings.get(word, ()):
@@ -104,8 +112,8 @@ def items_named(index: ItemIndex, text: str, ctx: Context) -> tuple[str, ...]:
         return ()
     # the quoted item keeps the answer unless its words in the sentence are
     # only a part of another item's name ("PCI" of "PCI passthrough")
-    said = {w for w in tokens(text) if _distinct(index, w)} & index.entries[quoted].name
-    others = [set(tokens(text)) & index.entries[index.by_id[i]].name for i in named]
+    said = {w for w in _words(text) if _distinct(index, w)} & index.entries[quoted].name
+    others = [set(_words(text)) & index.entries[index.by_id[i]].name for i in named]
     if not said or any(said < other for other in others):
         return named
     return ()

@@ -78,6 +78,12 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         0.9,
     ),
     (Cue.CLAIM, rf"{_I_WILL} (?:take care of|handle|own|deal with|tackle|do) {_IT}\b", 0.9),
+    # "I can do this one, it's trivial"
+    (
+        Cue.CLAIM,
+        r"\bi can (?:do|handle|take care of) (?:this|that)(?: one)?\b(?! (?:too|as well))",
+        0.85,
+    ),
     (
         Cue.CLAIM,
         r"^(?:ok(?:ay)?,? |sure,? |yes,? )?(?:i(?:'m| am) |i(?:'ll| will) )?(?:picking|taking"
@@ -235,7 +241,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         Cue.POSTED,
         r"\b(?:posted|sent(?: out)?|submitted|resent|reposted)(?: it| them)? (?:yesterday|today|"
         r"this (?:morning|afternoon|week)|earlier(?: today)?|last (?:week|night|\w+day)|"
-        r"on \w+day|a (?:few|couple of) days ago)\b",
+        r"on \w+day|(?:a (?:few|couple of)|an?|one|two|\d+) (?:days?|hours?) ago)\b",
         0.85,
     ),
     (
@@ -249,6 +255,16 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"\b(?:now (?:at|on|up to) v\d+|latest (?:version|spin|revision|iteration|round) "
         r"(?:is|was) v\d+)",
         0.9,
+    ),
+    # a version named again to set it right: "sorry, that one was v3", "v20 is the one to
+    # look at", "there's a v3 of this by now"
+    (
+        Cue.POSTED,
+        r"\b(?:(?:that|this|it)(?: one)? (?:was|is) (?:actually |really |in fact )?(?:v\d+"
+        r"|version \d+)\b(?! (?:of|too|as well))"
+        r"|v\d+ is the (?:one|right one|latest(?: one)?|current one)\b"
+        r"|there(?:'s| is) (?:now |already )?an? (?:v\d+|new version)(?: of (?:this|it))?\b)",
+        0.85,
     ),
     # partly done
     (
@@ -532,6 +548,9 @@ _NOT_NAMES = frozenset(
     {"i", "it", "this", "that", "he", "she", "they", "we", "you", "someone", "somebody"}
     | {"nobody", "anyone", "everyone", "who", "which", "what", "xen", "linux", "qemu"}
     | {"patch", "series", "the", "there", "here", "one", "all", "nothing"}
+    # "Ok, will do": the release manager's own yes, nobody's name
+    | {"ok", "okay", "sure", "yes", "yeah", "yep", "no", "fine", "great", "thanks", "right"}
+    | {"agreed", "good", "well", "so", "then", "also", "sorry", "fwiw", "iirc", "hmm", "done"}
 )
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9#])|\n\s*\n|\n(?=\s*[*•-]\s)")
 
