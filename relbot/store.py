@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,133 +26,30 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from relbot.core.events import Event, Kind, fold
 from relbot.core.model import Tracker
 from relbot.errors import StoreError
-
-metadata = sa.MetaData()
-
-migrations_table = sa.Table(
-    "schema_migrations",
-    metadata,
-    sa.Column("name", sa.String(100), primary_key=True),
-    sa.Column("applied_at", sa.String(40), nullable=False),
+from relbot.schema import (
+    MIGRATIONS,
+    events_table,
+    from_utc,
+    leases_table,
+    messages_table,
+    migrations_table,
+    outbox_table,
+    proposals_table,
+    sync_table,
+    utc,
 )
 
-events_table = sa.Table(
-    "events",
-    metadata,
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("item", sa.String(20)),
-    sa.Column("actor", sa.String(300), nullable=False, default=""),
-    sa.Column("source", sa.String(1000), nullable=False, default="cli"),
-    sa.Column("at", sa.String(40), nullable=False),
-    sa.Column("data", sa.Text, nullable=False, default="{}"),
-)
-
-messages_table = sa.Table(
-    "messages",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("message_id", sa.String(1000), nullable=False, unique=True),
-    sa.Column("origin", sa.String(1000), nullable=False, default=""),
-    sa.Column("subject", sa.Text, nullable=False, default=""),
-    sa.Column("from_addr", sa.String(1000), nullable=False, default=""),
-    sa.Column("received_at", sa.String(40), nullable=False),
-    #: applied | pending | ignored | quarantined | outgoing
-    sa.Column("state", sa.String(20), nullable=False),
-    sa.Column("reason", sa.Text, nullable=False, default=""),
-    sa.Column("raw", sa.LargeBinary, nullable=False),
-)
-
-proposals_table = sa.Table(
-    "proposals",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("message_id", sa.String(1000), nullable=False, default=""),
-    sa.Column("item", sa.String(20)),
-    sa.Column("action", sa.String(30), nullable=False),
-    sa.Column("value", sa.Text, nullable=False, default="null"),
-    sa.Column("who", sa.String(300), nullable=False, default=""),
-    sa.Column("evidence", sa.Text, nullable=False, default=""),
-    sa.Column("confidence", sa.Float, nullable=False, default=0.0),
-    sa.Column("reason", sa.Text, nullable=False, default=""),
-    #: pending | accepted | rejected
-    sa.Column("state", sa.String(20), nullable=False, default="pending"),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("decided_at", sa.String(40)),
-    sa.Column("decided_by", sa.String(300)),
-)
-
-sync_table = sa.Table(
-    "sync_state",
-    metadata,
-    sa.Column("folder", sa.String(500), primary_key=True),
-    sa.Column("uidvalidity", sa.BigInteger, nullable=False),
-    sa.Column("last_uid", sa.BigInteger, nullable=False),
-)
-
-outbox_table = sa.Table(
-    "outbox",
-    metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("week", sa.String(20), nullable=False, unique=True),
-    sa.Column("message_id", sa.String(1000), nullable=False, unique=True),
-    sa.Column("subject", sa.Text, nullable=False, default=""),
-    sa.Column("raw", sa.LargeBinary, nullable=False),
-    #: draft | held | approved | sending | sent | failed
-    sa.Column("state", sa.String(20), nullable=False),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("send_at", sa.String(40)),
-    sa.Column("sent_at", sa.String(40)),
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("error", sa.Text, nullable=False, default=""),
-    sa.Column("preview_sent", sa.Boolean, nullable=False, default=False),
-    #: when the mail was last handed to the transport
-    sa.Column("attempted_at", sa.String(40)),
-)
-
-leases_table = sa.Table(
-    "leases",
-    metadata,
-    sa.Column("name", sa.String(100), primary_key=True),
-    sa.Column("holder", sa.String(200), nullable=False),
-    sa.Column("expires_at", sa.String(40), nullable=False),
-)
-
-
-def _create_all(conn: Connection) -> None:
-    for table in (
-        events_table,
-        messages_table,
-        proposals_table,
-        sync_table,
-        outbox_table,
-        leases_table,
-    ):
-        table.create(conn, checkfirst=True)
-
-
-def _outbox_attempted_at(conn: Connection) -> None:
-    # a store made by 0001 after this column was declared has it already
-    if "attempted_at" not in {c["name"] for c in sa.inspect(conn).get_columns("outbox")}:
-        conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN attempted_at VARCHAR(40)"))
-
-
-#: name -> step, applied in order; never edit a step once released, add one
-MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
-    ("0001_initial", _create_all),
-    ("0002_outbox_attempted_at", _outbox_attempted_at),
-)
-
-
-def utc(value: dt.datetime) -> str:
-    """Timestamps are stored as ISO 8601 in UTC: portable and sortable."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC).isoformat()
-
-
-def from_utc(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
+__all__ = [
+    "MIGRATIONS",
+    "MessageRow",
+    "ProposalRow",
+    "Store",
+    "events_table",
+    "from_utc",
+    "messages_table",
+    "outbox_table",
+    "utc",
+]
 
 
 @dataclass(frozen=True, slots=True)
