@@ -415,10 +415,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # second process wait for the write lock instead of failing at once.
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    # In WAL mode NORMAL still survives a killed process intact; only a power
-    # cut can lose the newest commits, and a message's commit carries its
-    # sync watermark, so such a message is simply read again from the server.
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
