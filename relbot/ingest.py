@@ -294,6 +294,7 @@ class Ingestor:
             self.rules,
             self.now().date(),
             shown=self.history.shown,
+            parent=self._parent(msg, conn),
         )
         if member.confidence < 1.0:
             result = _hold_all(result, f"in the thread only by its subject ({member.via})")
@@ -358,6 +359,11 @@ class Ingestor:
         self.report.lines.append(line)
         return line
 
+    def _parent(self, msg: Message, conn: Connection) -> Message | None:
+        """The mail this one answers, when it was read before: its quote explains a "yes"."""
+        raw = self.store.message_raw(msg.in_reply_to[0], conn) if msg.in_reply_to else None
+        return read_message(raw) if raw else None
+
     def _review(self, conn: Connection, action: Action, by: str, refs: Sequence[str]) -> None:
         """An RM's review command by mail: the same as on the command line."""
         if action.kind in (ActionKind.ACCEPT, ActionKind.REJECT):
@@ -401,11 +407,12 @@ def understand(
     today: dt.date,
     *,
     shown: Callable[[int], Tracker | None] | None = None,
+    parent: Message | None = None,
 ) -> ReplyResult:
     """Understand a reply against the status mail it answers (else the tracker).
 
     ``shown(event_count)`` gives the state a status mail showed; by default
-    ``events`` are folded up to it.
+    ``events`` are folded up to it. ``parent`` is the mail it answers, if read.
     """
     replied: Tracker | None = None
     for ref in msg.thread_ids:
@@ -416,7 +423,9 @@ def understand(
             elif mail.event_count:
                 replied = fold(events[: mail.event_count])
             break
-    return understand_reply(msg, tracker=tracker, replied_state=replied, rules=rules, today=today)
+    return understand_reply(
+        msg, tracker=tracker, replied_state=replied, rules=rules, today=today, parent=parent
+    )
 
 
 def decide_proposal(

@@ -219,3 +219,49 @@ def test_accuracy_on_the_labelled_set() -> None:
     assert report.mails >= 70
     assert total.applied_precision >= GOALS["applied_precision"], format_report(report)
     assert total.recall >= GOALS["recall"], format_report(report)
+
+
+RM_QUESTION = (
+    "On Tue, 2012-04-17 at 10:05 +0100, George Dunlap wrote:\n"
+    "> >       * [BUG] Zombie driver domains.  There's a bug where PV guests with\n"
+    "> >         devices passed through with xl hang around as zombies.\n"
+    "> FWIW I found it, it's a grant ref leak in netback. Fix posted.\n"
+    "\n"
+    "Great. So should I mark it done, from the 4.2 POV?\n"
+)
+# (the answer under the RM's question, what it does to the item the question was asked under)
+ANSWERS = [
+    ("> Great. So should I mark it done, from the 4.2 POV?\nYes.\n", "done"),
+    ("> Great. So should I mark it done, from the 4.2 POV?\n\nYes, please.\n", "done"),
+    ("> Great. So should I mark it done, from the 4.2 POV?\n\nNo, the Xen side remains.\n", None),
+    ("> Great. So should I mark it done, from the 4.2 POV?\n\nYes, but not yet.\n", None),
+    ("> FWIW I found it, it's a grant ref leak in netback. Fix posted.\n\nYes.\n", None),
+]
+
+
+def test_a_yes_takes_its_meaning_from_the_release_managers_question() -> None:
+    rm = Message(
+        message_id="q@example.org",
+        from_name="Ian Campbell",
+        from_addr="ian.campbell@citrix.com",
+        text=RM_QUESTION,
+    )
+    zombie = (
+        item("[BUG] Zombie")
+        if any(it.text.startswith("[BUG] Zombie") for it in SEED.items)
+        else item("Zombie")
+    )
+    for body, status in ANSWERS:
+        answer = reply(body, name="George Dunlap", addr="george.dunlap@eu.citrix.com")
+        result = understand_reply(
+            answer, tracker=SEED, replied_state=None, rules=RULES, today=TODAY, parent=rm
+        )
+        got = [(a["item"], a["value"].get("status")) for a in result.to_json()["actions"]]
+        assert got == ([(zombie, status)] if status else []), body
+    # the same question from someone who is not a release manager is only a question
+    peer = Message(message_id="p@example.org", from_name="Jan", from_addr="j@x", text=RM_QUESTION)
+    answer = reply(ANSWERS[0][0], name="George Dunlap", addr="george.dunlap@eu.citrix.com")
+    result = understand_reply(
+        answer, tracker=SEED, replied_state=None, rules=RULES, today=TODAY, parent=peer
+    )
+    assert result.actions == ()

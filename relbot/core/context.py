@@ -7,33 +7,24 @@ the mail being answered and gives the block of new text below the run the
 last item matched, or the section when only a heading was quoted. Text with no
 quote above falls back to an explicit item id (``T12``) or to an item's title
 words. Matching is a weighted token overlap through an inverted index built
-once per tracker, so quoting the whole mail costs milliseconds.
+once per tracker (``relbot.core.item_index``), so quoting the whole mail costs
+milliseconds.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from relbot.core.model import Tracker
+# ItemIndex, build_index and tokens are this module's interface too
+from relbot.core.item_index import STOPWORDS as STOPWORDS
+from relbot.core.item_index import URL, SectionEntry, link_key
+from relbot.core.item_index import ItemIndex as ItemIndex
+from relbot.core.item_index import build_index as build_index
+from relbot.core.item_index import tokens as tokens
 from relbot.core.quotes import Block, BlockKind
 
-STOPWORDS = frozenset(
-    re.findall(
-        r"\S+",
-        """a about above after again all also am an and any are as at be because been
-        before being but by can could did do does doing done for from further had has
-        have having he her here hers him his how i if in into is it its itself just me
-        more most my no nor not now of off on once only or other our out over own same
-        she should so some such than that the their them then there these they this
-        those through to too under until up very was we were what when where which
-        while who whom why will with would you your yours et al e g eg""",
-    )
-)
-_TOKEN = re.compile(r"[^\W_]+")
 _ITEM_ID = re.compile(r"(?<![\w/.-])\[?(T\d{1,5})\]?(?![\w/-])")
 _BULLET = re.compile(r"^\s*(?:[*•+-]|\d{1,2}[.)])\s+\S")
 _HEADING_DECOR = re.compile(r"^[\s=*#:\-]+|[\s=*#:\-]+$")
@@ -43,11 +34,6 @@ MATCH_THRESHOLD = 0.5
 _TIE = 0.08
 #: title matching of unquoted text only looks this far into a block
 _TITLE_SCAN_CHARS = 4000
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-cased words of two or more letters, stop words left out."""
-    return [t for t in _TOKEN.findall(text.lower()) if len(t) > 1 and t not in STOPWORDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,176 +51,10 @@ class Context:
     question: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    item_id: str
-    section: str
-    pos: int
-    weight: float
-    title_weight: float
-    title_size: int
-    #: the item this one is nested under, when that is a remark on it rather
-    #: than a piece of work ("* One of several recent reports of ...")
-    remark_on: str | None = None
-    #: words of the item's name, the way a reply names it ("AMD sharing")
-    name: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class _SectionEntry:
-    key: str
-    words: tuple[str, ...]
-    tail: tuple[str, ...]
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class ItemIndex:
-    """The items of one tracker, tokenised once, in mail order."""
-
-    entries: tuple[_Entry, ...]
-    by_id: Mapping[str, int]
-    postings: Mapping[str, tuple[tuple[int, float], ...]]
-    title_postings: Mapping[str, tuple[tuple[int, float], ...]]
-    sections: tuple[_SectionEntry, ...]
-    unknown_weight: float
-    #: a link's URL or Message-ID -> the entry whose item carries it
-    links: Mapping[str, int] = field(default_factory=dict)
-    #: a word of an item's name -> the entries whose name has it
-    name_postings: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
-
-    def weight(self, token: str) -> float:
-        hits = self.postings.get(token)
-        return hits[0][1] if hits else self.unknown_weight
-
-
-_URL = re.compile(r"https?://[^\s<>\[\]()\"']+")
-#: a nested item whose head runs this long is a sentence about its parent
-_REMARK_WORDS = 8
-
-
-def _link_key(url: str) -> str:
-    return url.rstrip("/.,;:>").lower()
-
-
-def _is_remark(item_text: str, owners: Sequence[str]) -> bool:
-    """A sub-bullet that comments on its parent: a long sentence, nobody's work,
-    or a bare word that only says which part it is ("* Persistent grants" / "- Linux")."""
-    words = len(_title(item_text).split())
-    return not owners and (words >= _REMARK_WORDS or len(item_text.split()) == 1)
-
-
-def _title(text: str) -> str:
-    """The head of an item: up to its first full stop, dash pair or colon."""
-    head = re.split(r"\.\s|\s--\s|:\s|\(", text + " ", maxsplit=1)[0]
-    return " ".join(head.split()[:10])
-
-
-_SERIES_TAG = re.compile(r"^\s*(?:\[[^\]]*\]\s*)+")
-
-
-def _name(text: str) -> frozenset[str]:
-    """The words a reply names an item by: its head, colons kept, series tags dropped."""
-    head = re.split(r"\.\s|\s--\s|\(", _SERIES_TAG.sub("", text) + " ", maxsplit=1)[0]
-    return frozenset(tokens(" ".join(head.split()[:12])))
-
-
-@lru_cache(maxsize=16)
-def build_index(tracker: Tracker) -> ItemIndex:
-    """Index a tracker's items; cached, since one tracker serves many replies."""
-    ordered: list[tuple[str, str | None]] = []  # (section key, item id or None)
-    seen: set[str] = set()
-    keys = [s.key for s in tracker.sections]
-    keys += [it.section for it in tracker.items if it.section not in keys]
-    for key in dict.fromkeys(keys):
-        ordered.append((key, None))
-        for _, it in tracker.walk(key):
-            ordered.append((key, it.id))
-            seen.add(it.id)
-    ordered += [(it.section, it.id) for it in tracker.items if it.id not in seen]
-
-    words: list[set[str]] = []
-    titles: list[set[str]] = []
-    meta: list[tuple[str, str, int]] = []
-    remarks: list[str | None] = []
-    link_keys: list[list[str]] = []
-    names: list[frozenset[str]] = []
-    sections: list[tuple[str, int]] = []
-    for pos, (key, item_id) in enumerate(ordered):
-        if item_id is None:
-            sections.append((key, pos))
-            continue
-        found = tracker.item(item_id)
-        if found is None:
-            continue
-        body = " ".join((found.text, *found.tags, *found.owners, found.status_note))
-        words.append(set(tokens(body)))
-        titles.append(set(tokens(_title(found.text))))
-        names.append(_name(found.text))
-        meta.append((found.id, found.section, pos))
-        remarks.append(
-            found.parent if found.parent and _is_remark(found.text, found.owners) else None
-        )
-        link_keys.append([_link_key(k) for x in found.links for k in (x.url, x.message_id) if k])
-    count = max(len(words), 1)
-    df: dict[str, int] = {}
-    for ws in words:
-        for w in ws:
-            df[w] = df.get(w, 0) + 1
-    idf = {w: math.log(1.0 + count / n) for w, n in df.items()}
-    unknown = math.log(1.0 + count / 0.5)
-    postings: dict[str, list[tuple[int, float]]] = {}
-    title_postings: dict[str, list[tuple[int, float]]] = {}
-    entries: list[_Entry] = []
-    for i, (ws, ts, (item_id, section, pos)) in enumerate(zip(words, titles, meta, strict=True)):
-        for w in ws:
-            postings.setdefault(w, []).append((i, idf[w]))
-        for w in ts:
-            title_postings.setdefault(w, []).append((i, idf.get(w, unknown)))
-        entries.append(
-            _Entry(
-                item_id=item_id,
-                section=section,
-                pos=pos,
-                weight=sum(idf[w] for w in ws) or 1.0,
-                title_weight=sum(idf.get(w, unknown) for w in ts) or 1.0,
-                title_size=len(ts),
-                remark_on=remarks[i],
-                name=names[i],
-            )
-        )
-    section_entries = []
-    for key, pos in sections:
-        sec = tracker.section(key)
-        title = sec.title if sec and sec.title else key
-        parts = re.split(r"\s*(?:/|>|::)\s*", title)
-        section_entries.append(
-            _SectionEntry(key, tuple(tokens(title)), tuple(tokens(parts[-1])), pos)
-        )
-    return ItemIndex(
-        entries=tuple(entries),
-        by_id={e.item_id: i for i, e in enumerate(entries)},
-        postings={w: tuple(v) for w, v in postings.items()},
-        title_postings={w: tuple(v) for w, v in title_postings.items()},
-        sections=tuple(section_entries),
-        unknown_weight=unknown,
-        links={k: i for i, keys in enumerate(link_keys) for k in keys},
-        name_postings=_name_postings(names),
-    )
-
-
-def _name_postings(names: Sequence[frozenset[str]]) -> dict[str, tuple[int, ...]]:
-    out: dict[str, list[int]] = {}
-    for i, words in enumerate(names):
-        for w in words:
-            out.setdefault(w, []).append(i)
-    return {w: tuple(v) for w, v in out.items()}
-
-
 # -- quoted chunks --------------------------------------------------------------
 
 
-def _heading(index: ItemIndex, line: str, anchor: int) -> _SectionEntry | None:
+def _heading(index: ItemIndex, line: str, anchor: int) -> SectionEntry | None:
     """The section a quoted line names when it is a heading, else None."""
     if _BULLET.match(line) or len(line) > 80:
         return None
@@ -263,12 +83,12 @@ def match_chunk(index: ItemIndex, text: str, anchor: int = -1) -> tuple[int, flo
     ids = _explicit_ids(index, text)
     if ids:
         return index.by_id[ids[-1]], 1.0
-    linked = {index.links[k] for k in map(_link_key, _URL.findall(text)) if k in index.links}
+    linked = {index.links[k] for k in map(link_key, URL.findall(text)) if k in index.links}
     if len(linked) == 1:
         # the 2024 layout quotes an item's URL on its own line: that URL names it
         return linked.pop(), 1.0
     # a URL's words (a sender's company, a list name) say nothing of which item it is
-    words = set(tokens(_URL.sub(" ", text)))
+    words = set(tokens(URL.sub(" ", text)))
     if not words:
         return None
     chunk_weight = sum(index.weight(w) for w in words)
@@ -305,8 +125,9 @@ def match_chunk(index: ItemIndex, text: str, anchor: int = -1) -> tuple[int, flo
     return pick[1], pick[0]
 
 
-def _chunks(lines: Iterable[str]) -> Iterable[tuple[int, list[str]]]:
-    """Group quoted lines into one chunk per bullet or heading; blank lines end one.
+def _chunks(lines: Iterable[str], depths: Sequence[int] = ()) -> Iterable[tuple[int, list[str]]]:
+    """Group quoted lines into one chunk per bullet or heading; blank lines end one,
+    and so does a change of quote level (an answer quoted under the item it answers).
 
     Each chunk comes with the index of its first line.
     """
@@ -318,7 +139,8 @@ def _chunks(lines: Iterable[str]) -> Iterable[tuple[int, list[str]]]:
                 yield start, chunk
                 chunk = []
             continue
-        if chunk and (_BULLET.match(line) or _maybe_heading(line)):
+        deeper = n < len(depths) and start < len(depths) and depths[n] != depths[start]
+        if chunk and (_BULLET.match(line) or _maybe_heading(line) or deeper):
             yield start, chunk
             chunk = []
         if not chunk:
@@ -351,7 +173,7 @@ class _RunState:
 
 
 def _read_quote(index: ItemIndex, block: Block, state: _RunState, anchor: int) -> int:
-    for start, chunk in _chunks(block.lines):
+    for start, chunk in _chunks(block.lines, block.depths):
         depth = block.depths[start] if start < len(block.depths) else block.depth
         rest = list(chunk)
         heading = _heading(index, rest[0], anchor)
@@ -396,7 +218,7 @@ def _is_prose(lines: Sequence[str]) -> bool:
     return (
         bool(head[:1].isalpha())
         and not _BULLET.match(head)
-        and len(_URL.sub(" ", " ".join(lines)).split()) >= 6
+        and len(URL.sub(" ", " ".join(lines)).split()) >= 6
     )
 
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from relbot.core.actions import (
@@ -26,12 +27,12 @@ from relbot.core.actions import (
     infer_actions,
 )
 from relbot.core.commands import read_commands
-from relbot.core.context import Context, attribute_blocks, build_index
+from relbot.core.context import Context, ItemIndex, attribute_blocks, build_index
 from relbot.core.events import Event, Kind, apply_event
 from relbot.core.message import Message
 from relbot.core.model import Milestone, Status, Tracker
-from relbot.core.policy import Decision, Policy, Sender, decide
-from relbot.core.quotes import BlockKind, split_body
+from relbot.core.policy import Decision, Policy, Sender, decide, is_release_manager
+from relbot.core.quotes import Block, BlockKind, split_body
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +125,14 @@ def understand_reply(
     replied_state: Tracker | None,
     rules: ReplyRules,
     today: dt.date,
+    parent: Message | None = None,
 ) -> ReplyResult:
-    """The actions a reply proposes, each decided by the policy. Never raises."""
+    """The actions a reply proposes, each decided by the policy. Never raises.
+
+    ``parent`` is the mail the reply answers, when it is known: a bare "Yes"
+    under a release manager's question takes its meaning from the question,
+    and its item from what the question was asked under.
+    """
     sender = sender_of(message)
     shown = replied_state or tracker
     who = sender.name or sender.addr or "unknown"
@@ -151,6 +158,9 @@ def understand_reply(
             notes.append(
                 f"line {block.line_no}: could not read this block ({exc.__class__.__name__})"
             )
+    if parent is not None and is_release_manager(sender_of(parent), rules.policy):
+        for lines, line_no, ctx in answered_questions(blocks, contexts, parent, index):
+            proposed += _read_block(lines, line_no, ctx, reading, rules, notes, budget)
     decided = _decide_all(proposed, sender, tracker, rules, today, notes)
     texts = {
         it.id: it.text
@@ -160,6 +170,70 @@ def understand_reply(
     }
     from_ = email.utils.formataddr((sender.name, sender.addr)) if sender.addr else sender.name
     return ReplyResult(message.message_id, from_, tuple(decided), tuple(notes), texts)
+
+
+#: a bare yes: "Yes.", "Yes, please.", "Yep, go ahead", "Sure"
+_YES = re.compile(
+    r"^\s*(?:yes|yep|yeah|yup|sure|correct|indeed|please do|go ahead)\b",
+    re.I,
+)
+#: "Yes, but not yet", "Yes, once it is in": a yes with a condition is no yes
+_YES_BUT = re.compile(r"\b(?:but|not|yet|once|if|when|after|though|however)\b|n't\b", re.I)
+#: "So should I mark it done?", "Ok. So shall I defer it to 4.15 then?", "Should we move
+#: it to 4.20?": the proposal inside an RM's question
+_ASKED = re.compile(
+    r"(?:^|[.!?]\s+|\bso,?\s+)(?:should|shall|can|may)\s+(?:i|we)\s+(?P<what>[^?]{3,200}?)"
+    r"(?:,?\s+then)?\s*\?\s*$",
+    re.I,
+)
+
+
+def answered_questions(
+    blocks: Sequence[Block], contexts: Sequence[Context | None], parent: Message, index: ItemIndex
+) -> list[tuple[tuple[str, ...], int, Context]]:
+    """What a bare "yes" agrees to: the question quoted above it, as a request.
+
+    The question is the release manager's own text in ``parent``; the item it
+    was asked under is the one the parent's quote gave it (the reply may
+    quote only the question). Returns (lines, line number, context) to read.
+    """
+    out: list[tuple[tuple[str, ...], int, Context]] = []
+    parent_blocks = split_body(parent.text)
+    parent_ctx = attribute_blocks(parent_blocks, index)
+    for n, (block, ctx) in enumerate(zip(blocks, contexts, strict=True)):
+        if block.kind is not BlockKind.TEXT or ctx is None or n == 0:
+            continue
+        first = re.split(r"(?<=[.!?])\s", block.lines[0] if block.lines else "", maxsplit=1)[0]
+        if not _YES.match(first) or _YES_BUT.search(first):
+            continue
+        above = blocks[n - 1]
+        depths = above.depths or (1,) * len(above.lines)
+        # the asker's own words: the first level of the quote
+        quoted = [
+            line.strip()
+            for line, depth in zip(above.lines, depths, strict=True)
+            if depth <= 1 and line.strip()
+        ]
+        question = " ".join(" ".join(quoted[-3:]).split())
+        asked = _ASKED.search(question)
+        if asked is None:
+            continue
+        where = next(
+            (
+                c
+                for b, c in zip(parent_blocks, parent_ctx, strict=True)
+                if b.kind is BlockKind.TEXT and c is not None and quoted[-1] in " ".join(b.lines)
+            ),
+            None,
+        )
+        if where is None or where.item_id is None:
+            where = ctx if ctx.item_id is not None else None
+        if where is not None:
+            # the release manager placed the question and the answer agrees: no doubt
+            # is left about which item it is
+            sure = replace(where, score=max(where.score, 1.0))
+            out.append(((f"Please {asked.group('what')}.",), block.line_no, sure))
+    return out
 
 
 def _read_block(
