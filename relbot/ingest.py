@@ -17,19 +17,20 @@ import email.utils
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Connection
 
 from relbot.core.actions import REVIEW_KINDS, Action, ActionKind
-from relbot.core.events import Event, Kind, apply_event, fold
+from relbot.core.events import Event, fold
 from relbot.core.message import Message, read_header_fields, read_message
 from relbot.core.model import Milestone, Tracker
 from relbot.core.policy import Decision
 from relbot.core.reply import ReplyResult, ReplyRules, action_events, understand_reply
 from relbot.core.threads import Guards, Membership, base_subject, guard_reason, thread_membership
 from relbot.errors import RelbotError, UsageError
+from relbot.history import History, apply_all
 from relbot.mailbox import RawMail
 from relbot.outbox import Outbox, State
 from relbot.service import Service
@@ -79,61 +80,8 @@ def reply_rules(service: Service) -> ReplyRules:
     )
 
 
-class History:
-    """The event history as far as this process has read it, and its fold.
-
-    Each read loads only the events stored since the last one and applies
-    them to the folded tracker; an undo (which can take back any earlier
-    event) folds everything again. If the store holds other events than the
-    ones read (another writer's transaction committed out of seq order), the
-    history is read afresh. The state each status mail showed, the fold of
-    its first ``event_count`` events, is kept once computed.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.events: list[Event] = []
-        self.tracker = Tracker()
-        #: seqs named by undo events, which a fold leaves out
-        self._undo_targets: set[int] = set()
-        self._shown: dict[int, Tracker] = {}
-
-    def current(self, conn: Connection | None = None) -> Tracker:
-        """The tracker as stored now; call it inside the transaction that writes."""
-        if conn is None:
-            with self.store.transaction(readonly=True) as c:
-                return self.current(c)
-        last = self.events[-1].seq if self.events else 0
-        new = self.store.events_after(last, conn)
-        if self.store.event_count(conn) != len(self.events) + len(new):
-            self.events = self.store.events(conn)
-            self._shown.clear()
-            self._refold()
-        elif new:
-            self.events.extend(new)
-            undo = any(e.kind is Kind.UNDO or e.seq in self._undo_targets for e in new)
-            if undo:
-                self._refold()
-            else:
-                self.tracker = _apply_all(self.tracker, new)
-        return self.tracker
-
-    def shown(self, event_count: int) -> Tracker | None:
-        """The state a status mail showed, ``fold(events[:event_count])``."""
-        if not event_count:
-            return None
-        state = self._shown.get(event_count)
-        if state is None:
-            state = fold(self.events[:event_count])
-            if event_count <= len(self.events):  # a shorter prefix may still grow
-                self._shown[event_count] = state
-        return state
-
-    def _refold(self) -> None:
-        self.tracker = fold(self.events)
-        self._undo_targets = {
-            int(e.data.get("event", 0)) for e in self.events if e.kind is Kind.UNDO
-        }
+#: parsed messages kept for the answers that follow them
+PARSED_KEPT = 64
 
 
 def synthetic_id(raw: bytes) -> str:
@@ -158,6 +106,8 @@ class Ingestor:
         self.max_bytes = cfg.parsing.max_message_bytes
         self.report = IngestReport()
         self.history = History(self.store)
+        #: the latest messages read, by Message-ID: the parents of answers
+        self._parsed: dict[str, Message] = {}
         self.known: set[str] = self.store.known_message_ids()
         self.refresh()
 
@@ -284,6 +234,7 @@ class Ingestor:
         self, conn: Connection, raw: bytes, msgid: str, origin: str, member: Membership
     ) -> str:
         msg = read_message(raw)
+        self._keep_parsed(msg)
         # events this transaction adds are read back by the next call, once
         # committed: the history never holds what a rollback took away
         tracker = self.history.current(conn)
@@ -328,7 +279,7 @@ class Ingestor:
                         triage_section=self.rules.triage_section,
                     ),
                 )
-                tracker = _apply_all(tracker, stored)
+                tracker = apply_all(tracker, stored)
             elif decision is Decision.PENDING:
                 self.store.add_proposal(
                     conn,
@@ -361,8 +312,25 @@ class Ingestor:
 
     def _parent(self, msg: Message, conn: Connection) -> Message | None:
         """The mail this one answers, when it was read before: its quote explains a "yes"."""
-        raw = self.store.message_raw(msg.in_reply_to[0], conn) if msg.in_reply_to else None
-        return read_message(raw) if raw else None
+        if not msg.in_reply_to:
+            return None
+        parent_id = msg.in_reply_to[0]
+        if self.history.tracker.status_mail(parent_id) is not None:
+            return None  # an answer to the status mail itself: its quote is the context
+        parsed = self._parsed.get(parent_id)
+        if parsed is None:
+            raw = self.store.message_raw(parent_id, conn)
+            if raw is None:
+                return None
+            parsed = read_message(raw)
+            self._keep_parsed(parsed)
+        return parsed
+
+    def _keep_parsed(self, msg: Message) -> None:
+        # answers usually follow their parent within a few messages
+        self._parsed[msg.message_id] = msg
+        while len(self._parsed) > PARSED_KEPT:
+            del self._parsed[next(iter(self._parsed))]
 
     def _review(self, conn: Connection, action: Action, by: str, refs: Sequence[str]) -> None:
         """An RM's review command by mail: the same as on the command line."""
@@ -461,12 +429,6 @@ def decide_proposal(
         conn, proposal_id, state="accepted" if accept else "rejected", by=by, at=now
     )
     return stored
-
-
-def _apply_all(tracker: Tracker, events: Iterable[Event]) -> Tracker:
-    for event in events:
-        tracker = apply_event(tracker, event)
-    return tracker
 
 
 def _hold_all(result: ReplyResult, reason: str) -> ReplyResult:
