@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from relbot.core.message import read_message
 from relbot.core.model import Link, Milestone, Status, Tracker
 from relbot.core.outline import (
     Outline,
@@ -643,6 +644,24 @@ def test_timeline_after_the_sections() -> None:
 
 BLIND = LAYOUTS / "blind"
 BLIND2 = LAYOUTS / "blind2"
+BLIND3 = LAYOUTS / "blind3"
+
+
+_NOT_YET = {
+    "2012_changes_since_last_week",
+    "2013_open_fixed_split",
+    "2021_items_table",
+    "2023_tracking_list_mentions",
+}
+
+
+def read_fixture(path: Path, year: int | None = None) -> tuple[str, int | None]:
+    """A fixture's body and year: a whole ``.eml`` message is read the way
+    ``relbot import`` reads one, its year taken from its Date header."""
+    if path.suffix != ".eml":
+        return path.read_text("utf-8"), year
+    msg = read_message(path.read_bytes())
+    return msg.text, msg.date.year if msg.date else year
 
 
 def _link_text(link: Link) -> str:
@@ -656,7 +675,9 @@ def _words(text: str) -> str:
 def blind_mismatches(name: str, folder: Path = BLIND) -> list[str]:
     """Every way the reading of ``FOLDER/NAME.txt`` differs from what its RM meant."""
     want = json.loads((folder / f"{name}.expected.json").read_text("utf-8"))
-    outline = read_status_mail((folder / f"{name}.txt").read_text("utf-8"), year=want.get("year"))
+    path = next(p for p in (folder / f"{name}.txt", folder / f"{name}.eml") if p.exists())
+    text, year = read_fixture(path, want.get("year"))
+    outline = read_status_mail(text, year=year)
     bad: list[str] = []
 
     def check(what: str, got: object, expected: object) -> None:
@@ -725,7 +746,12 @@ def _rows_of(sec: OutlineSection) -> list[tuple[int, OutlineItem]]:
 
 
 @pytest.mark.parametrize(
-    "path", sorted((*BLIND.glob("*.txt"), *BLIND2.glob("*.txt"))), ids=lambda p: p.stem
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True)) if p.stem in _NOT_YET else p
+        for p in sorted((*BLIND.glob("*.txt"), *BLIND2.glob("*.txt"), *BLIND3.glob("*.eml")))
+    ],
+    ids=lambda p: p.stem,
 )
 def test_blind_layout(path: Path) -> None:
     bad = blind_mismatches(path.stem, path.parent)

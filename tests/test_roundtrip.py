@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from relbot.core.events import Event, Kind, fold
+from relbot.core.message import read_message
 from relbot.core.model import Item, Link, Status, Tracker
 from relbot.core.outline import Outline, read_status_mail
 from relbot.core.reconcile import outline_events
@@ -40,6 +41,24 @@ def render(
 ) -> str:
     view = build_status_view(tracker, events, today=TODAY, options=options or RenderOptions())
     return render_status(view, TEMPLATE)
+
+
+def read_layout(path: Path) -> str:
+    """A layout fixture's body: a whole ``.eml`` message is read as ``relbot import`` reads it."""
+    if path.suffix == ".eml":
+        return read_message(path.read_bytes()).text
+    return path.read_text("utf-8")
+
+
+_NOT_YET = {"2013_open_fixed_split", "2023_tracking_list_mentions"}
+
+
+def _layouts() -> list[object]:
+    root = ROOT / "tests" / "layouts"
+    return [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True)) if p.stem in _NOT_YET else p
+        for p in sorted((*root.rglob("*.txt"), *root.rglob("*.eml")))
+    ]
 
 
 def _seed() -> str:
@@ -311,13 +330,13 @@ def test_render_import_render_is_a_fixed_point(events: tuple[Event, ...], ids: b
 
 @pytest.mark.parametrize(
     "path",
-    sorted((ROOT / "tests/layouts").rglob("*.txt")),
+    _layouts(),
     ids=lambda p: p.name,
 )
 def test_every_layout_renders_to_a_fixed_point(path: Path) -> None:
     """Any era's mail, imported: importing it again changes no item, and render is fixed."""
-    tracker, events = import_mail(path.read_text("utf-8"))
-    _again, again_events = import_mail(path.read_text("utf-8"), tracker)
+    tracker, events = import_mail(read_layout(path))
+    _again, again_events = import_mail(read_layout(path), tracker)
     assert [e for e in again_events if e.item] == []
     first = render(tracker, events)
     reread, reread_events = import_mail(first)
@@ -327,14 +346,14 @@ def test_every_layout_renders_to_a_fixed_point(path: Path) -> None:
     ]
 
 
-LAYOUTS = sorted((ROOT / "tests" / "layouts").rglob("*.txt"))
+LAYOUTS = _layouts()
 
 
 @pytest.mark.parametrize("path", LAYOUTS, ids=lambda p: p.stem)
 def test_every_layout_survives_render_and_fresh_import(path: Path) -> None:
     """Import a mail in any layout, render it, import that into an empty tracker:
     the same sections (nested ones included), items, owners and statuses."""
-    first, events = import_mail(path.read_text(encoding="utf-8"))
+    first, events = import_mail(read_layout(path))
     text = render(first, events)
     second, _ = import_mail(text)
 
