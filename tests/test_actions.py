@@ -39,6 +39,12 @@ TABLE = [
     ("I'm not working on this anymore.", "unclaim", "Jane Doe"),
     ("It's up for grabs now.", "unclaim", "Jane Doe"),
     ("v5 is out.", "status", "patches posted"),
+    ("Merged.", "status", "done"),
+    # "send" as a past participle, as written by many non-native speakers
+    ("RFC v2 of the series has been send yesterday.", "status", "patches posted"),
+    ("The v4 of the series is send out.", "status", "patches posted"),
+    ("We have send the v2 of this serie last week.", "status", "patches posted"),
+    ("I send the v2 next week.", None, None),
     ("Resent as v3.", "status", "patches posted"),
     ("Now at v9.", "status", "patches posted"),
     ("Reposted with the fixes.", "status", "patches posted"),
@@ -144,6 +150,8 @@ def test_versions_and_releases_are_read() -> None:
         ("Sorry, my bad, v19 had a build issue. v20 is the one to look at, sent today.", "v20"),
         ("Resent as v5, not v4 as I said before.", "v5"),
         ("There's a v3 of this by now, with some patches already in.", "v3"),
+        # the version is in a bare subject's tag, not in its title
+        ("[PATCH v4 0/3] xen/arm: add FF-A notifications https://lore.kernel.org/x/1@y.org/", "v4"),
     ],
 )
 def test_a_version_set_right_is_the_one_stood_by(words: str, version: str) -> None:

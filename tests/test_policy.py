@@ -8,7 +8,15 @@ import pytest
 from test_context import SEED
 
 from relbot.core.actions import Action, ActionKind
-from relbot.core.policy import Decision, Policy, Sender, decide, is_release_manager, same_person
+from relbot.core.policy import (
+    Decision,
+    Policy,
+    Sender,
+    decide,
+    fold_name,
+    is_release_manager,
+    same_person,
+)
 
 POLICY = Policy(
     release_managers=("Ian Campbell <ian.campbell@citrix.com>",),
@@ -45,11 +53,44 @@ OTHER = Sender("Jane Doe", "jane@example.org")
         ("Tim", Sender("Tim Deegan", ""), True),
         ("George Dunlap", Sender("", "george.dunlap@eu.citrix.com"), True),
         ("George Dunlap", Sender("Jane Doe", ""), False),
+        # accents and transliterations fold alike, both ways
+        ("Juergen Gross", Sender("Jürgen Groß", "jgross@suse.com"), True),
+        ("Jürgen Groß", Sender("Juergen Gross", ""), True),
+        ("Juergen Gross", Sender("Jurgen Gross", ""), True),
+        ("Roger Pau Monné", Sender("Roger Pau Monne", ""), True),
+        ("Marek Marczykowski-Górecki", Sender("Marek Marczykowski-Gorecki", ""), True),
+        ("Marek Marczykowski-Gorecki", Sender("Marek Marczykowski-Górecki", ""), True),
+        ("Søren Bjørn", Sender("Soren Bjorn", ""), True),
+        ("Juergen Gross", Sender("Gross, Juergen", ""), True),
+        ("Konrad Wilk", Sender("Konrad Rzeszutek Wilk", ""), True),
+        ("Jürgen Groß", Sender("Jan Beulich", "jbeulich@suse.com"), False),
+        ("Roger Pau Monné", Sender("Roger Cheng", ""), False),
+        ("Konrad Wilk", Sender("Konrad Rzeszutek", ""), False),
     ],
 )
 def test_same_person(owner: str, sender: Sender, same: bool) -> None:
     aliases = {"Ian J": ("ijackson@chiark.greenend.org.uk",)}
     assert same_person(owner, sender, aliases) is same
+
+
+@pytest.mark.parametrize(
+    ("name", "folded"),
+    [
+        ("Jürgen Groß", "jurgen gross"),
+        ("Juergen Gross", "jurgen gross"),
+        ("Roger Pau Monné", "roger pau monne"),
+        ("Marczykowski-Górecki", "marczykowski-gorecki"),
+        ("Mathieu Gagné", "mathieu gagne"),
+        ("Jürgen Groß", fold_name("Jurgen Gross")),
+    ],
+)
+def test_fold_name(name: str, folded: str) -> None:
+    assert fold_name(name) == folded
+
+
+def test_release_manager_with_or_without_accents() -> None:
+    policy = Policy(release_managers=("Juergen Gross <jgross@suse.com>",))
+    assert is_release_manager(Sender("Jürgen Groß", "juergen.gross@example.org"), policy)
 
 
 def test_release_manager_by_address_or_name() -> None:

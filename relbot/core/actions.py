@@ -187,8 +187,10 @@ def _implied_status(
             return act(ActionKind.STATUS, item, {"status": "done"}, reading, s, 0.85 * factor)
         if p.kind is PointerKind.PATCH:
             value = {"status": Status.PATCHES_POSTED.value}
-            if version_of(p.title or p.value):
-                value["version"] = version_of(p.title or p.value)
+            # the version is in the subject's tag ("[PATCH v4 0/3] …"), not its title
+            version = version_of(p.value) or version_of(p.title)
+            if version:
+                value["version"] = version
             return act(ActionKind.STATUS, item, value, reading, s, 0.75 * factor)
     return None
 

@@ -202,7 +202,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         + _any(r"v\d+", r"version \d+", r"(?:a |the )?new (?:version|revision|spin|round)",
                r"(?:the )?(?:patch(?:es)?|series|patchset|fix)")
         + r" (?:(?:is|are|was|were|has been|have been|got|just got) )?(?:now |just )*"
-        + _any("out", "posted", r"sent(?: out)?", "resent", "reposted", "submitted",
+        # "has been send": a common non-native past participle
+        + _any("out", "posted", r"sen[dt](?: out)?", "resent", "reposted", "submitted",
                "on the list", "up for review")
         + r"\b",
         0.9,
@@ -210,7 +211,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     (
         Cue.POSTED,
         r"\b(?:i(?:'ve| have)?|we(?:'ve| have)?)(?: just| now| finally)? "
-        r"(?:posted|sent|resent|reposted|submitted|mailed)(?: out)?(?: as)? "
+        r"(?:posted|sent|(?<=have )send|resent|reposted|submitted|mailed)(?: out)?(?: as)? "
         r"(?:a |an |the |my )?(?:new |updated |next |revised |respun |\w+ )?"
         rf"(?:{_VER}|version|revision|patch(?:es|set)?|series|round|spin|fix)\b",
         0.9,
@@ -363,7 +364,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         Cue.DONE,
         r"\b(?:fixed|resolved|addressed) (?:by|in|with) (?:commit|c/s|changeset|cset"
         r"|[0-9a-f]{7,40})\b"
-        r"|^(?:applied|committed|pushed|done)\b",
+        r"|^(?:applied|committed|pushed|merged|done)\b",
         0.85,
     ),
     (

@@ -50,10 +50,31 @@ class Sender:
     addr: str
 
 
-def _words(text: str) -> list[str]:
-    folded = unicodedata.normalize("NFKD", text)
+#: letters with no decomposition to a base letter, spelt as in ASCII mail
+_SPELT = str.maketrans(
+    {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+)
+#: German transliteration spells an umlaut with an e ("Juergen" for "Jürgen"); folded
+#: away on both sides, so "Jürgen", "Jurgen" and "Juergen" are one word
+_UMLAUT_E = re.compile(r"(?<=[aou])e")
+
+
+def fold_name(text: str) -> str:
+    """A name in lower-case ASCII letters: accents dropped, transliterations made one.
+
+    "Jürgen Groß" and "Juergen Gross" fold alike, as do "Roger Pau Monné" and
+    "Roger Pau Monne", "Marczykowski-Górecki" and "Marczykowski-Gorecki".
+    """
+    folded = unicodedata.normalize("NFKD", text.lower().translate(_SPELT))
     folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return [w for w in re.split(r"[^a-z0-9]+", folded.lower()) if w]
+    return _UMLAUT_E.sub("", folded)
+
+
+def _words(text: str) -> list[str]:
+    if text.count(",") == 1 and "@" not in text:
+        last, first = text.split(",")  # Outlook's "Gross, Juergen"
+        text = f"{first} {last}"
+    return [w for w in re.split(r"[^a-z0-9]+", fold_name(text)) if w]
 
 
 def _word_match(short: str, full: str) -> bool:
@@ -85,7 +106,10 @@ def _name_match(owner: str, name: str) -> bool:
         return True
     if len(ow) > len(nw):
         return False
-    return all(_word_match(a, b) for a, b in zip(ow, nw, strict=False))
+    if all(_word_match(a, b) for a, b in zip(ow, nw, strict=False)):
+        return True
+    # a middle name left out: "Konrad Wilk" for "Konrad Rzeszutek Wilk"
+    return len(ow) == 2 and ow[0] == nw[0] and len(ow[1]) >= 3 and ow[1] == nw[-1]
 
 
 def _names_of(sender: Sender, aliases: Mapping[str, tuple[str, ...]]) -> list[str]:
