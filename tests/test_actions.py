@@ -150,13 +150,17 @@ def test_versions_and_releases_are_read() -> None:
         ("Sorry, my bad, v19 had a build issue. v20 is the one to look at, sent today.", "v20"),
         ("Resent as v5, not v4 as I said before.", "v5"),
         ("There's a v3 of this by now, with some patches already in.", "v3"),
-        # the version is in a bare subject's tag, not in its title
-        ("[PATCH v4 0/3] xen/arm: add FF-A notifications https://lore.kernel.org/x/1@y.org/", "v4"),
     ],
 )
 def test_a_version_set_right_is_the_one_stood_by(words: str, version: str) -> None:
     got = read(words, SUSPEND)
     assert got and got[0][1].get("version") == version
+
+
+def test_a_bare_subjects_tag_gives_the_version() -> None:
+    words = "[PATCH v4 0/3] xen/arm: add FF-A notifications https://lore.kernel.org/x/1@y.org/"
+    got = [v for kind, v in read(words, SUSPEND) if kind == "status"]
+    assert got == [{"status": "patches posted", "version": "v4"}]
 
 
 def test_a_pointer_after_an_add_request_is_the_new_items() -> None:
