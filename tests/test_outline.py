@@ -649,9 +649,7 @@ BLIND3 = LAYOUTS / "blind3"
 
 _NOT_YET = {
     "2012_changes_since_last_week",
-    "2013_open_fixed_split",
     "2021_items_table",
-    "2023_tracking_list_mentions",
 }
 
 

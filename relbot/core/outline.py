@@ -96,7 +96,7 @@ class _Reader:
         self.milestones: list[OutlineMilestone] = []
         self.marker_after: int | None = None
         self.sections: list[DraftSection] = []
-        self.heading_path: list[tuple[int, str]] = []
+        self.heading_path: list[tuple[int, str, bool]] = []
         self.stack: list[DraftItem] = []
         self.footnotes: list[Footnote] = []
         self.blank = True
@@ -177,7 +177,9 @@ class _Reader:
         elif index in self.underlines.titles:
             level, title = self.underlines.titles[index], text.strip().rstrip(":")
         elif self._colon_heading(index, text):
-            level, title = 1, text.strip()[:-1]
+            # "Hypervisor:" under "** Blockers **" is a part of it, as a new style nests
+            level = 1 + max((lv for lv, _p, fancy in self.heading_path if fancy), default=0)
+            title = text.strip()[:-1]
         else:
             return False
         self._close_items()
@@ -186,9 +188,9 @@ class _Reader:
         # "== Hypervisor::x86 ==" is the x86 part of the hypervisor section
         for part in (p.strip() for p in title.split("::")):
             if part:
-                self.heading_path.append((level, part))
+                self.heading_path.append((level, part, decorated is not None))
         self.sections.append(
-            DraftSection(tuple(t for _, t in self.heading_path), title.strip(), line.number)
+            DraftSection(tuple(t for _, t, _f in self.heading_path), title.strip(), line.number)
         )
         self.mode = "section"
         return True

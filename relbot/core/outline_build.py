@@ -13,6 +13,7 @@ no space; those become child items.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from relbot.core.outline_items import (
     Vocabulary,
     announced_status,
     deferral_release,
+    later_release,
     looks_like_name,
     read_item_head,
     status_part,
@@ -108,6 +110,17 @@ def _kept_sections(drafts: list[DraftSection]) -> list[tuple[str, DraftSection]]
         for path in paths
         for i in range(1, len(path))
     }
+    # so does one beside a heading that holds items itself: "** Blockers **" with
+    # parts, then "** Features **" with its items directly under it
+    filled: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    for path in has_content:
+        filled.setdefault(path[:-1], set()).add(path)
+    groups |= {
+        path[:i]
+        for path in short
+        for i in range(1, len(path))
+        if filled.get(path[: i - 1], set()) - {path[:i]}
+    }
     kept: list[tuple[str, DraftSection]] = []
     for sec in drafts:
         if sec.path not in has_content:
@@ -160,6 +173,12 @@ def _release(title: str, preamble: list[str], intro: list[list[str]]) -> str:
     return ""
 
 
+#: "Not for 4.3", "not in 4.18": a heading of items moved to a later release
+_NOT_FOR = re.compile(r"(?i)\bnot\s+(?:for|in)\s+\d+\.\d+")
+_ISSUE = re.compile(r"\s*\((#\d+)\)\s*$")
+_WORKING = re.compile(r"(?i)\b(?:investigating|looking\s+into|working\s+on|under\s+way)\b")
+
+
 @dataclass(frozen=True, slots=True)
 class _Context:
     hints: OutlineHints
@@ -173,6 +192,8 @@ def is_done_section(key: str, hints: OutlineHints) -> bool:
 
 def section_status(key: str, hints: OutlineHints) -> Status | None:
     """The status a heading gives its open items: done, deferred, dropped, or None."""
+    if _NOT_FOR.search(key.rsplit(" / ", 1)[-1]):
+        return Status.DEFERRED
     if _done_key(key, hints.done_sections):
         return Status.DONE
     if _done_key(key, DEFERRED_SECTIONS):
@@ -206,6 +227,11 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
     subs: list[DraftItem] = []
     status, note, version, release = head.status, head.status_note, head.version, head.release
     said: list[tuple[Status, str]] = []
+    issue = _ISSUE.search(head.text)
+    if issue is not None:
+        # "title (#142)": the forge's issue number, a pointer rather than words of the title
+        head = dataclasses.replace(head, text=head.text[: issue.start()].rstrip())
+        links.append(Link(tracker_id=issue.group(1)))
     if status is Status.OPEN and (posted := subject_version(head.text)) is not None:
         status, version = Status.PATCHES_POSTED, posted
     had = (len(owners), len(said))
@@ -254,9 +280,13 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
     by_section = section_status(section, hints)
     if by_section is not None and not status.closed:
         status = by_section
-        if status is Status.DEFERRED and not release:
-            named = _RELEASE.search(section.rsplit(" / ", 1)[-1])
+        last = section.rsplit(" / ", 1)[-1]
+        if status is Status.DEFERRED and not release and not _NOT_FOR.search(last):
+            named = _RELEASE.search(last)
             release = named.group(1) if named else ""
+    if status is Status.DEFERRED and not release:
+        # "status: deferred to 4.19", "will be in 4.4": the later release it waits for
+        release = next(filter(None, map(later_release, (note, *notes))), "")
     if status is not Status.PATCHES_POSTED:
         version = ""
     if note != head.status_note:
@@ -305,6 +335,8 @@ def _said(value: str, vocab: Vocabulary) -> list[tuple[Status, str]]:
         out.append((known, found[1] if found else ""))
     if found is not None:
         out.append(found)
+    if not out and _WORKING.search(value) and not re.search(r"(?i)\bnot\b|n't\b", value):
+        out.append((Status.IN_PROGRESS, ""))
     return out
 
 
@@ -355,6 +387,9 @@ def split_names(value: str) -> list[str]:
     names: list[str] = []
     # "Jürgen Groß <jgross@suse.com>": the address is not part of the name
     value = re.sub(r"\s*<[^<>\s]+@[^<>\s]+>", "", value)
+    # "@andyhhp (Andrew Cooper)": a forge handle beside the name; a bare "@handle" is the name
+    value = re.sub(r"(?<![\w.])@[\w.-]+\s*\(([^()]+)\)", r"\1", value)
+    value = re.sub(r"(?<![\w.])@(?=[\w-])", "", value)
     for part in re.split(r"\s*(?:,|&|;|\band\b)\s*", value):
         part = part.strip()
         if part.endswith(" et al"):
@@ -371,7 +406,7 @@ def attribute_line(text: str, vocab: Vocabulary) -> tuple[str, str]:
         r"^<[^<>\s]+@[^<>\s]+>$", stripped
     ):
         return "link", stripped
-    if re.match(r"^[A-Z][A-Z0-9]*-\d+$", stripped):
+    if re.match(r"^(?:[A-Z][A-Z0-9]*-\d+|#\d+)$", stripped):
         return "tracker", stripped
     if re.match(r"(?i)^(?:v\d+(?:\.\d+)?|rfc(?:\s+v\d+)?)$", stripped):
         return "version", " ".join(

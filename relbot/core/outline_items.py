@@ -72,6 +72,15 @@ def deferral_release(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+_WILL_BE_IN = re.compile(r"(?i)\bwill\s+(?:be|go|land)\s+in\s+(\d+\.\d+)\b")
+
+
+def later_release(text: str) -> str | None:
+    """ "deferred to 4.19", "will be in 4.4": the release an item waits for, else None."""
+    m = _WILL_BE_IN.search(text)
+    return deferral_release(text) or (m.group(1) if m else None)
+
+
 def looks_like_name(segment: str, vocab: Vocabulary) -> bool:
     """True for "Ian J", "IanJ", "Roger Pau Monné", "Intel", a listed person."""
     seg = segment.strip()
