@@ -23,11 +23,19 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.engine import Connection
 
 from relbot.core.actions import REVIEW_KINDS, Action, ActionKind
+from relbot.core.confirm import confirms_update
 from relbot.core.events import Event, fold
 from relbot.core.message import Message, read_header_fields, read_message
 from relbot.core.model import Milestone, Tracker
-from relbot.core.policy import Decision
-from relbot.core.reply import ReplyResult, ReplyRules, action_events, understand_reply
+from relbot.core.policy import Decision, is_release_manager
+from relbot.core.quotes import Block, BlockKind, quote_text, split_body
+from relbot.core.reply import (
+    ReplyResult,
+    ReplyRules,
+    action_events,
+    sender_of,
+    understand_reply,
+)
 from relbot.core.threads import Guards, Membership, base_subject, guard_reason, thread_membership
 from relbot.errors import RelbotError, UsageError
 from relbot.history import History, apply_all
@@ -294,6 +302,7 @@ class Ingestor:
                     at=self.now(),
                 )
             counts[decision] += 1
+        counts[Decision.APPLY] += self._agreement(conn, msg)
         state = (
             "applied"
             if counts[Decision.APPLY]
@@ -309,6 +318,35 @@ class Ingestor:
         )
         self.report.lines.append(line)
         return line
+
+    def _agreement(self, conn: Connection, msg: Message) -> int:
+        """An RM's "Thanks, I've updated the list" accepts what the answered mail proposed.
+
+        Under a quote, the agreement covers the proposals whose evidence that
+        quote holds; written above the whole quote (top-posted), everything
+        the answered mail proposed.
+        """
+        sender = sender_of(msg)
+        if not msg.in_reply_to or not is_release_manager(sender, self.rules.policy):
+            return 0
+        parent = msg.in_reply_to[0]
+        waiting = [p for p in self.store.proposals("pending", conn) if p.message_id == parent]
+        if not waiting:
+            return 0
+        agreed = agreed_evidence(split_body(msg.text))
+        accepted = 0
+        for proposal in waiting:
+            if agreed is None or not any(_said_in(proposal.evidence, q) for q in agreed):
+                continue
+            try:
+                decide_proposal(
+                    self.store, conn, proposal.id, accept=True, by=sender.name, now=self.now()
+                )
+            except UsageError as exc:
+                self.report.lines.append(f"agreement by {sender.name}: {exc}")
+            else:
+                accepted += 1
+        return accepted
 
     def _parent(self, msg: Message, conn: Connection) -> Message | None:
         """The mail this one answers, when it was read before: its quote explains a "yes"."""
@@ -354,6 +392,32 @@ class Ingestor:
             current = box.get(row, conn)
             state = current.state.value if current else "not in the outbox"
             self.report.lines.append(f"{verb} {row} by {by}: cannot, it is {state}")
+
+
+def agreed_evidence(blocks: Sequence[Block]) -> list[str] | None:
+    """The quoted text an RM's agreeing words stand under; None: no agreement.
+
+    A top-posted agreement (no quote above it) stands for the whole mail, an
+    empty string that every evidence is "said in".
+    """
+    agreed: list[str] = []
+    quote = ""
+    seen_quote = False
+    for block in blocks:
+        if block.kind is BlockKind.QUOTE:
+            quote = " ".join(quote_text(block).split())
+            seen_quote = True
+            continue
+        if confirms_update(quote_text(block)):
+            agreed.append(quote if seen_quote else "")
+    return agreed or None
+
+
+def _said_in(evidence: str, quote: str) -> bool:
+    if not quote:
+        return True
+    words = " ".join(evidence.split())
+    return bool(words) and words[:60] in quote
 
 
 def _week_of_id(message_id: str) -> str:

@@ -278,3 +278,54 @@ def test_ingestor_history_follows_other_writers(project: Project) -> None:
         ingestor.offer(RawMail(str(path), path.read_bytes()))
     agrees()
     assert ingestor.report.applied
+
+
+HEDGE_ID = "alpine.DEB.2.00.1204180929120.26786@kaball-desktop"
+
+
+def _rm_answer(tmp_path: Path, body: str, name: str = "rm.eml") -> Path:
+    mail = tmp_path / name
+    mail.write_text(
+        "From: Ian Campbell <ian.campbell@citrix.com>\n"
+        "To: xen-devel <xen-devel@lists.xen.org>\n"
+        "Subject: Re: [Xen-devel] 4.2 Release Plan / TODO\n"
+        f"Message-ID: <{name}@citrix.com>\n"
+        f"In-Reply-To: <{HEDGE_ID}>\n"
+        f"References: <{STATUS_ID}> <{HEDGE_ID}>\n\n{body}"
+    )
+    return mail
+
+
+def test_rm_agreeing_under_the_quote_accepts_it(project: Project, tmp_path: Path) -> None:
+    project.ok("ingest", *map(str, REPLIES))
+    answer = _rm_answer(
+        tmp_path,
+        "> I think the last of these went in yesterday, so this is probably done?\n\n"
+        "Thanks, I've updated the list.\n",
+    )
+    project.ok("ingest", str(answer))
+    assert item(project, "T27")["status"] == "done"
+    assert "nothing pending" in project.ok("pending")
+
+
+def test_rm_asking_back_accepts_nothing(project: Project, tmp_path: Path) -> None:
+    project.ok("ingest", *map(str, REPLIES))
+    answer = _rm_answer(
+        tmp_path,
+        "> I think the last of these went in yesterday, so this is probably done?\n\n"
+        "Can you check? I'll update the list once you're sure.\n",
+    )
+    project.ok("ingest", str(answer))
+    assert item(project, "T27")["status"] == "open"
+    assert "T27" in project.ok("pending")
+
+
+def test_agreement_from_someone_else_accepts_nothing(project: Project, tmp_path: Path) -> None:
+    project.ok("ingest", *map(str, REPLIES))
+    answer = _rm_answer(tmp_path, "Thanks, I've updated the list.\n")
+    text = answer.read_text().replace(
+        "Ian Campbell <ian.campbell@citrix.com>", "Some One <some.one@example.org>"
+    )
+    answer.write_text(text)
+    project.ok("ingest", str(answer))
+    assert item(project, "T27")["status"] == "open"
