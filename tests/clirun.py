@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 
@@ -49,3 +51,27 @@ class Project:
         result = self.run(*args)
         assert result.exit_code == 0, f"relbot {' '.join(args)}: {result.output}"
         return result.output
+
+
+def find_in_state(state: dict[str, Any], item_id: str) -> dict[str, Any]:
+    """An item of a `show --json` state, at any depth."""
+
+    def walk(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+        for it in items:
+            if it["id"] == item_id:
+                return it
+            found = walk(it["children"])
+            if found is not None:
+                return found
+        return None
+
+    for section in state["sections"]:
+        hit = walk(section["items"])
+        if hit is not None:
+            return hit
+    raise AssertionError(f"{item_id} not in the tracker")
+
+
+def find_item(project: Project, item_id: str) -> dict[str, Any]:
+    """An item as `relbot show --json` shows it now."""
+    return find_in_state(json.loads(project.ok("show", "--json")), item_id)

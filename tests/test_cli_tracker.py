@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.clirun import Project, seed_path
+from tests.clirun import Project, find_in_state, seed_path
 
 
 @pytest.fixture
@@ -28,23 +28,6 @@ def tracker(p: Project) -> dict:  # type: ignore[type-arg]
     return json.loads(p.ok("show", "--json"))
 
 
-def find(state: dict, item_id: str) -> dict:  # type: ignore[type-arg]
-    def walk(items: list[dict]) -> dict | None:  # type: ignore[type-arg]
-        for it in items:
-            if it["id"] == item_id:
-                return it
-            found = walk(it["children"])
-            if found:
-                return found
-        return None
-
-    for sec in state["sections"]:
-        hit = walk(sec["items"])
-        if hit:
-            return hit
-    raise AssertionError(f"{item_id} not in tracker")
-
-
 def test_init_creates_store_and_folders(project: Project) -> None:
     assert (project.root / "var" / "relbot.db").is_file()
     assert (project.root / "var" / "mail" / "new").is_dir()
@@ -60,7 +43,7 @@ def test_show_json_schema(seeded: Project) -> None:
         "hypervisor, nice to have",
         "tools, nice to have",
     ]
-    zombie = find(state, "T1")
+    zombie = find_in_state(state, "T1")
     assert zombie["owners"] == ["George Dunlap"]
     assert zombie["tags"] == ["BUG"]
     assert set(zombie) == {
@@ -88,7 +71,7 @@ def test_item_lifecycle(seeded: Project) -> None:
     seeded.ok("note", "T50", "needs a test")
     seeded.ok("item", "edit", "T50", "xl: fix vif rate= parsing")
     seeded.ok("move", "T50", "tools, nice")
-    item = find(tracker(seeded), "T50")
+    item = find_in_state(tracker(seeded), "T50")
     assert item["text"] == "xl: fix vif rate= parsing"
     assert item["tags"] == ["BUG"]
     assert item["owners"] == ["Mathieu Gagne"]
@@ -99,16 +82,16 @@ def test_item_lifecycle(seeded: Project) -> None:
     assert "T50" in sections["tools, nice to have"]
     seeded.ok("unclaim", "T50")
     seeded.ok("status", "T50", "deferred", "--release", "4.3")
-    item = find(tracker(seeded), "T50")
+    item = find_in_state(tracker(seeded), "T50")
     assert item["owners"] == [] and item["release"] == "4.3"
 
 
 def test_nested_add_and_remove(seeded: Project) -> None:
     seeded.ok("item", "add", "tools", "child item", "--parent", "T4")
-    assert any(c["id"] == "T50" for c in find(tracker(seeded), "T4")["children"])
+    assert any(c["id"] == "T50" for c in find_in_state(tracker(seeded), "T4")["children"])
     seeded.ok("item", "remove", "T4")
     with pytest.raises(AssertionError):
-        find(tracker(seeded), "T50")
+        find_in_state(tracker(seeded), "T50")
 
 
 def test_log_and_undo(seeded: Project) -> None:
@@ -117,7 +100,7 @@ def test_log_and_undo(seeded: Project) -> None:
     assert "T12 (libxl_domain_suspend." in last and "claimed by Roger Pau Monne" in last
     seq = last.split()[0]
     seeded.ok("undo", seq)
-    assert find(tracker(seeded), "T12")["owners"] == []
+    assert find_in_state(tracker(seeded), "T12")["owners"] == []
     assert "(undone)" in seeded.ok("log", "--item", "T12")
     again = seeded.run("undo", seq)
     assert again.exit_code == 1 and "already undone" in again.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from relbot.mailbox import RawMail
-from tests.clirun import REPO, Project
+from tests.clirun import REPO, Project, find_item
 
 EXAMPLES = REPO / "docs" / "examples"
 REPLIES = sorted((EXAMPLES / "replies").glob("*.eml"))
@@ -23,23 +23,6 @@ def project(tmp_path: Path) -> Project:
     out = p.ok("import", str(EXAMPLES / "status-4.2.eml"))
     assert f"as status mail <{STATUS_ID}>" in out
     return p
-
-
-def item(p: Project, item_id: str) -> dict:  # type: ignore[type-arg]
-    def walk(items: list[dict]):  # type: ignore[no-untyped-def,type-arg]
-        for it in items:
-            if it["id"] == item_id:
-                return it
-            hit = walk(it["children"])
-            if hit:
-                return hit
-        return None
-
-    for sec in json.loads(p.ok("show", "--json"))["sections"]:
-        hit = walk(sec["items"])
-        if hit:
-            return hit  # type: ignore[no-any-return]
-    raise AssertionError(item_id)
 
 
 def write_mbox(path: Path, mails: list[bytes]) -> None:
@@ -95,10 +78,10 @@ def test_ingest_each_form_applies_once(project: Project, tmp_path: Path, form: s
         args = [str(tmp_path / "box.mbox")]
     out = project.ok("ingest", *args)
     assert f"scanned {len(REPLIES)}, thread members {len(REPLIES)}" in out
-    assert item(project, "T12")["owners"] == ["Roger Pau Monne"]
-    assert item(project, "T5")["status"] == "done"
-    assert item(project, "T1")["links"][0]["url"].endswith("2012-04/msg00871.html")
-    assert (item(project, "T40")["status"], item(project, "T40")["version"]) == (
+    assert find_item(project, "T12")["owners"] == ["Roger Pau Monne"]
+    assert find_item(project, "T5")["status"] == "done"
+    assert find_item(project, "T1")["links"][0]["url"].endswith("2012-04/msg00871.html")
+    assert (find_item(project, "T40")["status"], find_item(project, "T40")["version"]) == (
         "patches posted",
         "v4",
     )
@@ -115,7 +98,7 @@ def test_pending_accept_reject_from_the_cli(project: Project) -> None:
     assert "T27" in pending and '"done"' in pending
     number = pending.split()[0]
     project.ok("accept", number)
-    assert item(project, "T27")["status"] == "done"
+    assert find_item(project, "T27")["status"] == "done"
     assert project.run("accept", number).exit_code == 1
     assert "nothing pending" in project.ok("pending") or number not in project.ok("pending")
 
@@ -135,7 +118,7 @@ def test_rm_accepts_by_mail(project: Project, tmp_path: Path) -> None:
         f"#relbot accept {number}\n"
     )
     project.ok("ingest", str(reply))
-    assert item(project, "T27")["status"] == "done"
+    assert find_item(project, "T27")["status"] == "done"
 
 
 def test_non_rm_cannot_accept_by_mail(project: Project, tmp_path: Path) -> None:
@@ -148,14 +131,14 @@ def test_non_rm_cannot_accept_by_mail(project: Project, tmp_path: Path) -> None:
         f"#relbot accept {number}\n"
     )
     project.ok("ingest", str(reply))
-    assert item(project, "T27")["status"] != "done"
+    assert find_item(project, "T27")["status"] != "done"
 
 
 def test_reject(project: Project) -> None:
     project.ok("ingest", *map(str, REPLIES))
     number = project.ok("pending").split()[0]
     assert "rejected" in project.ok("reject", number)
-    assert item(project, "T27")["status"] == "open"
+    assert find_item(project, "T27")["status"] == "open"
 
 
 def test_non_members_and_loop_guards_are_skipped(project: Project, tmp_path: Path) -> None:
@@ -190,7 +173,7 @@ def test_subject_only_member_goes_pending(project: Project, tmp_path: Path) -> N
     )
     out = project.ok("ingest", str(mail))
     assert "thread members 1" in out and "pending 1" in out
-    assert item(project, "T12")["owners"] == []
+    assert find_item(project, "T12")["owners"] == []
 
 
 def test_undecodable_member_is_quarantined_and_retried(project: Project, tmp_path: Path) -> None:
@@ -246,10 +229,10 @@ def test_ingestor_history_follows_other_writers(project: Project) -> None:
     claim = store.events()[-1].seq
     project.ok("undo", str(claim))
     agrees()
-    assert "Someone Else" not in item(project, "T12")["owners"]
+    assert "Someone Else" not in find_item(project, "T12")["owners"]
     project.ok("undo", str(store.events()[-1].seq))  # undo the undo
     agrees()
-    assert "Someone Else" in item(project, "T12")["owners"]
+    assert "Someone Else" in find_item(project, "T12")["owners"]
     # writers whose transactions commit out of seq order (as on PostgreSQL)
     template = next(e for e in store.events() if e.seq == claim)
     top = store.events()[-1].seq
@@ -272,7 +255,7 @@ def test_ingestor_history_follows_other_writers(project: Project) -> None:
     agrees()
     late_claim(top + 2, "Late Writer")
     agrees()
-    assert item(project, "T12")["owners"][-2:] == ["Late Writer", "Later Writer"]
+    assert find_item(project, "T12")["owners"][-2:] == ["Late Writer", "Later Writer"]
     # replies read by a long-lived Ingestor land on the current state
     for path in REPLIES:
         ingestor.offer(RawMail(str(path), path.read_bytes()))
@@ -304,7 +287,7 @@ def test_rm_agreeing_under_the_quote_accepts_it(project: Project, tmp_path: Path
         "Thanks, I've updated the list.\n",
     )
     project.ok("ingest", str(answer))
-    assert item(project, "T27")["status"] == "done"
+    assert find_item(project, "T27")["status"] == "done"
     assert "nothing pending" in project.ok("pending")
 
 
@@ -316,7 +299,7 @@ def test_rm_asking_back_accepts_nothing(project: Project, tmp_path: Path) -> Non
         "Can you check? I'll update the list once you're sure.\n",
     )
     project.ok("ingest", str(answer))
-    assert item(project, "T27")["status"] == "open"
+    assert find_item(project, "T27")["status"] == "open"
     assert "T27" in project.ok("pending")
 
 
@@ -328,4 +311,4 @@ def test_agreement_from_someone_else_accepts_nothing(project: Project, tmp_path:
     )
     answer.write_text(text)
     project.ok("ingest", str(answer))
-    assert item(project, "T27")["status"] == "open"
+    assert find_item(project, "T27")["status"] == "open"

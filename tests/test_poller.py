@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -17,7 +16,7 @@ import pytest
 from relbot.config import load_config
 from relbot.poller import watch
 from relbot.service import Service
-from tests.clirun import REPO, Project
+from tests.clirun import REPO, Project, find_item
 from tests.servers import Dovecot
 
 EXAMPLES = REPO / "docs" / "examples"
@@ -77,24 +76,7 @@ def noise(n: int) -> list[bytes]:
 
 
 def owners(p: Project, item_id: str) -> list[str]:
-    return find(p, item_id)["owners"]  # type: ignore[no-any-return]
-
-
-def find(p: Project, item_id: str) -> dict:  # type: ignore[type-arg]
-    def walk(items):  # type: ignore[no-untyped-def]
-        for it in items:
-            if it["id"] == item_id:
-                return it
-            hit = walk(it["children"])
-            if hit:
-                return hit
-        return None
-
-    for sec in json.loads(p.ok("show", "--json"))["sections"]:
-        hit = walk(sec["items"])
-        if hit:
-            return hit  # type: ignore[no-any-return]
-    raise AssertionError(item_id)
+    return find_item(p, item_id)["owners"]  # type: ignore[no-any-return]
 
 
 SUSPEND_QUOTE = (
@@ -111,7 +93,7 @@ def test_first_and_incremental_sync(
     out = p.ok("poll", "--once")
     assert f"scanned {40 + len(REPLIES)}, thread members {len(REPLIES)}" in out
     assert owners(p, "T12") == ["Roger Pau Monne"]
-    assert find(p, "T5")["status"] == "done"
+    assert find_item(p, "T5")["status"] == "done"
     for uid_mail in noise(3):
         dovecot.append(FOLDER, uid_mail)
     dovecot.append(
@@ -255,7 +237,7 @@ def test_server_restart_during_idle_misses_nothing(
         time.sleep(0.5)
         dovecot.start()
         dovecot.deliver_lmtp(REPLIES[2].read_bytes(), FOLDER)
-        _wait(lambda: find(p, "T5")["status"] == "done", 30, reports)
+        _wait(lambda: find_item(p, "T5")["status"] == "done", 30, reports)
     finally:
         stop.set()
         thread.join(15)
@@ -306,8 +288,8 @@ def test_crash_mid_sync_converges(
     crashed.ok("poll", "--once")
     clean = imap_project(tmp_path / "clean", dovecot, monkeypatch)
     clean.ok("poll", "--once")
-    assert find(crashed, "T12")["notes"] == find(clean, "T12")["notes"]
-    assert len(find(clean, "T12")["notes"]) == 40
+    assert find_item(crashed, "T12")["notes"] == find_item(clean, "T12")["notes"]
+    assert len(find_item(clean, "T12")["notes"]) == 40
     assert crashed.ok("log").count("note") == clean.ok("log").count("note")
 
 
