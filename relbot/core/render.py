@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from relbot.core.events import Event, Kind, describe_event
@@ -24,6 +24,7 @@ from relbot.core.outline_items import (
     format_item_head,
     head_key,
 )
+from relbot.core.reconcile import outline_head
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,16 +227,7 @@ def _ancestors_kept(by_id: Mapping[str, Item], item_id: str, keep: set[str]) -> 
 
 
 def item_head(it: Item) -> ItemHead:
-    return ItemHead(
-        text=it.text,
-        item_id=it.id,
-        tags=it.tags,
-        owners=it.owners,
-        status=it.status,
-        status_note=it.status_note,
-        version=it.version,
-        release=it.release,
-    )
+    return replace(outline_head(it), item_id=it.id)
 
 
 def _state_said(tracker: Tracker, it: Item) -> bool:
