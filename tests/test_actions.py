@@ -106,6 +106,21 @@ TABLE = [
     ("I can do this one, it's trivial.", "claim", "Jane Doe"),
     ("Ok, will do both for next time.", None, None),
     ("Sure, will do.", None, None),
+    # deferral, unclaim and new-version wordings of non-native writers
+    (
+        "This I will not further pursue for 4.2, so please put it to the next release.",
+        "status",
+        "deferred",
+    ),
+    ("Please put it to the next release.", "status", "deferred"),
+    ("I have not the time anymore for this.", "unclaim", "Jane Doe"),
+    (
+        "I no longer have the bandwidth to carry this forward, please consider it unowned.",
+        "unclaim",
+        "Jane Doe",
+    ),
+    ("v14 went out this morning.", "status", "patches posted"),
+    ("The series had its RFC v2 last week.", "status", "patches posted"),
 ]
 
 
@@ -302,6 +317,35 @@ NAMED = [
         "This is in now, it was needed by the PCI passthrough patches.",
         Context(SAVE, "tools, nice to have", 1.0, "", frozenset({SAVE})),
         [("status", SAVE, "done")],
+    ),
+    (
+        # "both" under a quote of two items: each of them
+        "Both are now merged upstream in QEMU.",
+        Context(
+            SAVE, "tools, nice to have", 1.0, "", frozenset({PCI, SAVE}), "", frozenset({PCI, SAVE})
+        ),
+        [("status", PCI, "done"), ("status", SAVE, "done")],
+    ),
+    (
+        "Neither of these two is going to make it for 4.2, let's push them out to 4.3.",
+        Context(
+            SAVE, "tools, nice to have", 1.0, "", frozenset({PCI, SAVE}), "", frozenset({PCI, SAVE})
+        ),
+        [("status", PCI, "deferred"), ("status", SAVE, "deferred")],
+    ),
+    (
+        # "both" needs two items quoted: under one, the one
+        "Both are now merged.",
+        Context(SAVE, "tools, nice to have", 1.0, "", frozenset({SAVE}), "", frozenset({SAVE})),
+        [("status", SAVE, "done")],
+    ),
+    (
+        # a second item named in its own clause of the same sentence
+        "The save/restore work is at v9 now, and PCI passthrough had its v2 last week.",
+        Context(
+            SAVE, "tools, nice to have", 1.0, "", frozenset({PCI, SAVE}), "", frozenset({PCI, SAVE})
+        ),
+        [("status", SAVE, "patches posted"), ("status", PCI, "patches posted")],
     ),
     (
         "The CI build fails in x86_emulator. I'm looking into it, not related to anything on "

@@ -355,6 +355,12 @@ def _answer_to_question(s: Sentence, ctx: Context) -> list[Hit]:
     return [replace(h, confidence=h.confidence * 0.7) for h in hits if h.cue in _STATUS_OF]
 
 
+#: "Both are now merged", "all of these went in", "neither of the two will make it"
+_GROUP = re.compile(
+    r"(?i)^(?:\w+[,.!]? )?(?P<two>both|these two|the two|neither)\b"
+    r"(?! of (?:us|you|them\b(?! is| are)))"
+    r"|\b(?:all (?:of )?(?:these|those|the above)|(?P<two2>both of (?:these|them|those)))\b"
+)
 _PRONOUN = re.compile(r"(?i)\b(?:it|this|that)\b")
 _CLAIMS = (Cue.CLAIM, Cue.CLAIM_WEAK, Cue.CLAIM_OTHER, Cue.UNCLAIM)
 
@@ -362,8 +368,13 @@ _CLAIMS = (Cue.CLAIM, Cue.CLAIM_WEAK, Cue.CLAIM_OTHER, Cue.UNCLAIM)
 def _targets(
     h: Hit, s: Sentence, item: str | None, named: Sequence[str], ctx: Context, reading: Reading
 ) -> Sequence[str | None]:
-    """The items one cue speaks of: those named in its clause, else the sentence's."""
+    """The items one cue speaks of: those named in its clause, else the sentence's;
+    "both" or "all of these" under a quote of several items, each of them."""
     if not named:
+        group = _GROUP.search(s.text)
+        pair = group is not None and bool(group.group("two") or group.group("two2"))
+        if group and len(ctx.quoted) >= 2 and (len(ctx.quoted) == 2 or not pair):
+            return sorted(ctx.quoted)
         return (item,)
     before = h.cue not in _CLAIMS
     said = clause_items(

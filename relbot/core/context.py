@@ -49,6 +49,9 @@ class Context:
     candidates: frozenset[str] = frozenset()
     #: the quote ended on the mail's own question ("none of these for 4.2?")
     question: str = ""
+    #: the items the quote above showed itself, remarks folded in: what "both"
+    #: and "all of these" under it speak of
+    quoted: frozenset[str] = frozenset()
 
 
 # -- quoted chunks --------------------------------------------------------------
@@ -222,6 +225,10 @@ def _is_prose(lines: Sequence[str]) -> bool:
     )
 
 
+def _quoted(index: ItemIndex, state: _RunState) -> frozenset[str]:
+    return frozenset(index.entries[i].remark_on or index.entries[i].item_id for i in state.quoted)
+
+
 def _candidates(index: ItemIndex, state: _RunState) -> frozenset[str]:
     """The items a run of quotes showed, remarks folded into their items, with
     every item of a section whose heading it showed."""
@@ -299,11 +306,22 @@ def attribute_blocks(blocks: Sequence[Block], index: ItemIndex) -> tuple[Context
         elif state.item is not None:
             entry = index.entries[state.item]
             shown = _candidates(index, state)
-            out.append(Context(entry.item_id, entry.section, state.score, state.excerpt, shown))
+            quoted = _quoted(index, state)
+            out.append(
+                Context(entry.item_id, entry.section, state.score, state.excerpt, shown, "", quoted)
+            )
         elif state.section is not None:
             shown = _candidates(index, state)
             out.append(
-                Context(None, state.section, state.score, state.excerpt, shown, state.question)
+                Context(
+                    None,
+                    state.section,
+                    state.score,
+                    state.excerpt,
+                    shown,
+                    state.question,
+                    _quoted(index, state),
+                )
             )
         else:
             titled = match_title(index, text)

@@ -170,7 +170,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.UNCLAIM,
-        r"\bi (?:won't|will not|don't|do not|no longer) have (?:the |any )?time (?:to|for)\b",
+        r"\bi (?:won't|will not|don't|do not|no longer|have not|haven't)(?: have)? (?:the |any "
+        r"|enough )?(?:time|bandwidth|cycles)(?: any ?more)? (?:to|for)\b",
         0.85,
     ),
     (Cue.UNCLAIM, rf"{_I_AM} (?:not|probably not) going to have (?:the |any )?time\b", 0.85),
@@ -189,6 +190,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
             r"(?:up|available|open) for grabs",
             r"(?:remove|take) (?:me|my name) (?:from|off)",
             "unassign me",
+            r"(?:consider|mark) (?:it|this|that)(?: as)? (?:unowned|orphaned|unassigned)",
             r"i(?:'ve| have) (?:stopped|given up) (?:working|on)",
             rf"{_I_AM[2:]} (?:handing|passing|giving) (?:this|it) (?:over|on|back|up)",
         )
@@ -201,7 +203,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"\b"
         + _any(r"v\d+", r"version \d+", r"(?:a |the )?new (?:version|revision|spin|round)",
                r"(?:the )?(?:patch(?:es)?|series|patchset|fix)")
-        + r" (?:(?:is|are|was|were|has been|have been|got|just got) )?(?:now |just )*"
+        + r" (?:(?:is|are|was|were|has been|have been|got|just got|went) )?(?:now |just )*"
         # "has been send": a common non-native past participle
         + _any("out", "posted", r"sen[dt](?: out)?", "resent", "reposted", "submitted",
                "on the list", "up for review")
@@ -256,6 +258,12 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"\b(?:now (?:at|on|up to) v\d+|latest (?:version|spin|revision|iteration|round) "
         r"(?:is|was) v\d+)",
         0.9,
+    ),
+    (
+        Cue.POSTED,
+        r"\b(?:had|got|saw|followed with)(?: its| a| the)?(?: rfc)? v\d+ (?:posted |sent |out )?"
+        r"(?:yesterday|today|this \w+|last \w+|on \w+day|earlier)\b",
+        0.85,
     ),
     # a version named again to set it right: "sorry, that one was v3", "v20 is the one to
     # look at", "there's a v3 of this by now"
@@ -398,6 +406,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         Cue.DEFER,
         r"\b(?:out of scope for|too late for|not (?:for|targeting)) (?:this release|\d+\.\d+)"
         r"|\b(?:\d+\.\d+|next release) material\b"
+        r"|\bput (?:it|this|them|that) (?:to|on|into) (?:the )?next release"
+        r"|\b(?:will|'ll|shall) not (?:further )?pursue (?:this|it)(?: further)? for \d+\.\d+"
         r"|\b(?:can|will|'ll|would|has to|have to) (?:have to )?wait (?:for|until|till) "
         r"(?:\d+\.\d+|the next release)",
         0.85,
@@ -512,7 +522,7 @@ _TRIGGERS = {
     Cue.DONE: r"commit|appl|merg|push|tree|stag|unstable|master|upstream|went|gone|land|\bin\b|"
     r"done|fix|resolv|complet|finish|sort|mark|consider",
     Cue.DEFER: r"neither|defer|postpon|punt|push|mov|bump|slip|delay|won't|will not|going to|can't|"
-    r"scope|too late|not for|not target|material|wait",
+    r"put|scope|too late|not for|not target|material|wait",
     Cue.DROP: (
         r"track|remov|drop|delet|no longer|\bnot\b|obsolete|fix|to do|turned out|abandon"
     ),
@@ -553,6 +563,16 @@ _NOT_NAMES = frozenset(
     | {"ok", "okay", "sure", "yes", "yeah", "yep", "no", "fine", "great", "thanks", "right"}
     | {"agreed", "good", "well", "so", "then", "also", "sorry", "fwiw", "iirc", "hmm", "done"}
 )
+#: cues said once per clause, so two clauses may each speak of their own item
+_PER_CLAUSE = frozenset({Cue.POSTED, Cue.DONE, Cue.DEFER})
+_CLAUSE_JOIN = re.compile(r",\s*(?:and|while|whereas)\b|;|\band\b", re.I)
+
+
+def _new_clause(text: str, end: int, start: int) -> bool:
+    """True when a clause joint lies between one cue's end and another's start."""
+    return start >= end and _CLAUSE_JOIN.search(text, end, start) is not None
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9#])|\n\s*\n|\n(?=\s*[*•-]\s)")
 
 
@@ -615,7 +635,10 @@ def find_cues(sentence: Sentence) -> list[Hit]:
         if cue not in triggered:
             continue
         m = pattern.search(text)
-        if m is None or any(h.cue is cue for h in hits) or _guarded(cue, text, m.start(), m.end()):
+        if m is None or _guarded(cue, text, m.start(), m.end()):
+            continue
+        same = [h.match.end() for h in hits if h.cue is cue]
+        if same and not (cue in _PER_CLAUSE and _new_clause(text, max(same), m.start())):
             continue
         if cue is Cue.CLAIM_OTHER and m.group("name").lower().split()[0] in _NOT_NAMES:
             continue
@@ -630,6 +653,15 @@ def find_cues(sentence: Sentence) -> list[Hit]:
         if _HEDGE.search(text):
             conf *= 0.7
         hits.append(Hit(cue, conf, sentence, m))
+        later = pattern.search(text, m.end())
+        # "X is at v9 now, and Y had its RFC v2 last week": one cue per clause
+        if (
+            cue in _PER_CLAUSE
+            and later
+            and _new_clause(text, m.end(), later.start())
+            and not _guarded(cue, text, later.start(), later.end())
+        ):
+            hits.append(Hit(cue, conf, sentence, later))
     found = {h.cue for h in hits}
     if Cue.UNCLAIM in found and Cue.DEFER not in found and _FOR_RELEASE.search(text):
         # "I won't have time for 4.2": the owner stays, the work moves on
