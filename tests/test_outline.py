@@ -647,10 +647,7 @@ BLIND2 = LAYOUTS / "blind2"
 BLIND3 = LAYOUTS / "blind3"
 
 
-_NOT_YET = {
-    "2012_changes_since_last_week",
-    "2021_items_table",
-}
+_NOT_YET: set[str] = set()
 
 
 def read_fixture(path: Path, year: int | None = None) -> tuple[str, int | None]:
@@ -1001,3 +998,28 @@ def test_hostile_long_lines_stay_fast() -> None:
     started = time.perf_counter()
     read_status_mail("\n".join(lines))
     assert time.perf_counter() - started < 10
+
+
+def test_items_table_rows_wrapped_and_grid() -> None:
+    """A row wrapped by the mail client goes on on the next line; in a ``+---+``
+    table the lines between two borders are one row; unknown columns are notes."""
+    piped = (
+        "Tracked items:\n\n"
+        "| Feature | Who | State | Area |\n|---|---|---|---|\n"
+        "| a long item | Jan Beulich | patches\nposted | x86 |\n"
+        "| other | - | done | Arm |\n"
+    )
+    grid = (
+        "Tracked items:\n\n+------+-------+--------+\n| Item | Owner | Status |\n"
+        "+======+=======+========+\n| one  | Wei   | in     |\n| more | Liu   | progress |\n"
+        "+------+-------+--------+\n"
+    )
+    items = [it for _s, _p, it in read_status_mail(piped).walk()]
+    assert [(it.text, it.owners, str(it.status), it.notes) for it in items] == [
+        ("a long item", ("Jan Beulich",), "patches posted", ("Area: x86",)),
+        ("other", (), "done", ("Area: Arm",)),
+    ]
+    items = [it for _s, _p, it in read_status_mail(grid).walk()]
+    assert [(it.text, it.owners, str(it.status)) for it in items] == [
+        ("one more", ("Wei Liu",), "in progress")
+    ]

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 
-from relbot.core.model import Footnote, Link
-from relbot.core.outline_attrs import attach_line, loose_attr, title_line
-from relbot.core.outline_build import build_outline, heading_key, prose_sections
+from relbot.core.model import Footnote
+from relbot.core.outline_attrs import attach_line, loose_attr, pending_bracket, title_line
+from relbot.core.outline_build import build_outline, prose_sections
 from relbot.core.outline_draft import Draft, DraftAttr, DraftItem, DraftSection
 from relbot.core.outline_headings import (
     BULLET,
@@ -39,7 +39,16 @@ from relbot.core.outline_model import (
     OutlineMilestone,
     OutlineSection,
 )
-from relbot.core.outline_timeline import is_table_chrome, mail_year, milestone_date, read_milestone
+from relbot.core.outline_sections import heading_key
+from relbot.core.outline_table import TableReader, header_fields, is_rule, starred_block
+from relbot.core.outline_timeline import (
+    dated_milestones,
+    is_table_chrome,
+    mail_year,
+    milestone_date,
+    read_milestone,
+    strip_marker,
+)
 
 __all__ = [
     "Outline",
@@ -53,7 +62,6 @@ __all__ = [
 
 
 _FOOTNOTE = re.compile(r"^\[(\d{1,3})\]\s+(\S+)\s*$")
-_URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
 _MAX_DEPTH = 16
 
 
@@ -101,6 +109,9 @@ class _Reader:
         self.footnotes: list[Footnote] = []
         self.blank = True
         self.skipping = False
+        #: a hand-written "Changes since last week:" list, kept as prose
+        self.written = False
+        self.table = TableReader(hints.table_columns)
         self.owner_lines = False
         self.underlines = underlined_titles([ln.text for ln in lines], hints.max_heading_length)
         # the column the sender wraps at: a title line ending well before it was broken by hand
@@ -125,23 +136,29 @@ class _Reader:
         text = line.text
         if not text.strip():
             self.blank = True
-            self.skipping = False
+            self.skipping = self.written = False
+            self._table_row(self.table.end(), line.number)
             if self.mode == "timeline" and self.milestones:
                 self.mode = "intro"
             return
         if index in self.underlines.rules:
             return
         was_blank, self.blank = self.blank, False
-        if self.skipping or (was_blank and self._skip_start(text)):
+        if self.skipping or (was_blank and self._skip_start(index)):
             self.skipping = True
             return
-        if self._pending_bracket(line):
+        if self.written:
+            self._kept_prose(line, was_blank)
+            return
+        if self.stack and pending_bracket(self.stack[-1], text):
             return
         m = _FOOTNOTE.match(text)
         if m:
             self.footnotes.append(Footnote(int(m.group(1)), m.group(2)))
             return
         if self.mode == "timeline" and self._milestone(line):
+            return
+        if self._table_line(index, line):
             return
         if self._heading(index, line):
             return
@@ -150,9 +167,40 @@ class _Reader:
             return
         self._section_line(line, was_blank)
 
-    def _skip_start(self, text: str) -> bool:
-        low = text.strip().lower()
-        return any(low.startswith(p) for p in self.hints.skip_blocks)
+    def _skip_start(self, index: int) -> bool:
+        low = self.lines[index].text.strip().lower()
+        if not any(low.startswith(p) for p in self.hints.skip_blocks):
+            return False
+        if any(low.startswith(p) for p in self.hints.written_blocks):
+            # relbot lists changes as "Name:" / "  - ..."; "*" bullets are the sender's
+            self.written = starred_block(t.text for t in self.lines[index + 1 :])
+        return not self.written
+
+    def _kept_prose(self, line: Line, was_blank: bool) -> None:
+        if not self.sections:
+            self._prose(line, was_blank)
+            return
+        self._close_items()
+        self._section_text(self.sections[-1], line, was_blank)
+
+    # -- tables -------------------------------------------------------------
+
+    def _table_line(self, index: int, line: Line) -> bool:
+        after = self.lines[index + 1].text if index + 1 < len(self.lines) else ""
+        taken, row = self.table.feed(line.text, line.number, after)
+        self._table_row(row, line.number)
+        self.mode = "section" if taken else self.mode
+        return taken
+
+    def _table_row(self, item: DraftItem | None, number: int) -> None:
+        if item is None:
+            return
+        if not self.sections:
+            self.sections.append(DraftSection(("",), "", number))
+        self._close_items()
+        sec = self.sections[-1]
+        sec.items.append(item)
+        sec.tail_from = len(sec.text)
 
     # -- headings and timeline --------------------------------------------
 
@@ -218,8 +266,11 @@ class _Reader:
 
     def _bullet_next(self, index: int) -> bool:
         for line in self.lines[index + 1 : index + 4]:
-            if line.text.strip():
-                return BULLET.match(line.text) is not None
+            text = line.text
+            if text.strip():
+                cols = self.hints.table_columns
+                table = header_fields(text, cols) is not None or ("+" in text and is_rule(text))
+                return table or BULLET.match(text) is not None
         return False
 
     def _start_timeline(self, line: Line) -> None:
@@ -227,18 +278,8 @@ class _Reader:
         self.mode = "timeline"
         self.preamble.append(line.text.strip())
 
-    def _marker(self, text: str) -> tuple[str, bool]:
-        """The line without a trailing "<< WE ARE HERE", and whether it had one."""
-        low = text.lower()
-        for words in self.hints.marker_words:
-            at = low.find(words.lower())
-            if at >= 0:
-                head = re.sub(r"[<=>\-\s]*$", "", text[:at])
-                return head.rstrip(), True
-        return text, False
-
     def _milestone(self, line: Line) -> bool:
-        text, marked = self._marker(line.text)
+        text, marked = strip_marker(line.text, self.hints.marker_words)
         if marked and not text.strip():
             self.marker_after = len(self.milestones) - 1
             return True
@@ -286,9 +327,12 @@ class _Reader:
             self._item_continuation(top, indent, m, text, line)
             return
         self._close_items()
+        self._section_text(sec, line, was_blank)
+
+    def _section_text(self, sec: DraftSection, line: Line, was_blank: bool) -> None:
         if was_blank or not sec.text:
             sec.text.append([])
-        sec.text[-1].append(text.rstrip())
+        sec.text[-1].append(line.text.rstrip())
 
     def _is_attribute(self, m: re.Match[str], indent: int, top: DraftItem | None) -> bool:
         return m.group(2) == "-" and top is not None and top.bullet != "-" and indent > top.indent
@@ -320,22 +364,6 @@ class _Reader:
         elif said == "too long":
             self.problems.append(f"line {line.number}: item too long, rest ignored")
 
-    def _pending_bracket(self, line: Line) -> bool:
-        """Lines of a ``subject [`` / URL / ``]`` item belong to it whatever their indent."""
-        top = self.stack[-1] if self.stack else None
-        if top is None or not top.bracket_open:
-            return False
-        stripped = line.text.strip()
-        if stripped.startswith("]"):
-            top.bracket_open = False
-            return True
-        url = _URL.search(stripped)
-        if url:
-            top.links.append(Link(url=url.group(0).rstrip(".,;)]")))
-            return True
-        top.bracket_open = False
-        return False
-
     def _close_items(self) -> None:
         self.stack.clear()
 
@@ -360,7 +388,8 @@ class _Reader:
                 last = self.sections[-1]
                 closing, last.text = last.text[last.tail_from :], last.text[: last.tail_from]
             closing.append([ln for ln in signoff if ln])
-        self._date_milestones()
+        if self.year is None and (year := mail_year([m.when for m in self.milestones])):
+            self.milestones = dated_milestones(self.milestones, year)
         return build_outline(
             Draft(
                 title=title,
@@ -376,13 +405,3 @@ class _Reader:
             ),
             self.hints,
         )
-
-    def _date_milestones(self) -> None:
-        """Dates written without a year take the one the timeline writes elsewhere."""
-        year = self.year or mail_year([m.when for m in self.milestones])
-        if year is None or self.year is not None:
-            return
-        self.milestones = [
-            m if m.date else OutlineMilestone(m.when, m.label, milestone_date(m.when, year), m.line)
-            for m in self.milestones
-        ]

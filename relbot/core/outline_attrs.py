@@ -131,3 +131,22 @@ def attach_line(
         top.lines.append("...")
         return "too long"
     return ""
+
+
+_URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
+
+
+def pending_bracket(top: DraftItem, text: str) -> bool:
+    """Lines of a ``subject [`` / URL / ``]`` item belong to it whatever their indent."""
+    if not top.bracket_open:
+        return False
+    stripped = text.strip()
+    if stripped.startswith("]"):
+        top.bracket_open = False
+        return True
+    url = _URL.search(stripped)
+    if url:
+        top.links.append(Link(url=url.group(0).rstrip(".,;)]")))
+        return True
+    top.bracket_open = False
+    return False

@@ -35,6 +35,7 @@ from relbot.core.outline_model import (
     OutlineItem,
     OutlineSection,
 )
+from relbot.core.outline_sections import heading_key, kept_sections
 from relbot.core.outline_status import sentence_status, stronger, subject_version
 from relbot.core.outline_words import DEFERRED_SECTIONS, DROPPED_SECTIONS
 
@@ -42,11 +43,6 @@ _RELEASE = re.compile(r"\b(\d+\.\d+(?:\.\d+)?)\b")
 _POINTER = re.compile(r"(?i)^(?:https?://|<[^<>\s]+@[^<>\s]+>$)")
 #: more problems than this are summarised: junk input must not give a huge list
 MAX_PROBLEMS = 200
-
-
-def heading_key(text: str) -> str:
-    """ "Hypervisor, Blockers:" -> "hypervisor, blockers"."""
-    return " ".join(text.strip().strip(":").lower().split())
 
 
 def build_outline(draft: Draft, hints: OutlineHints) -> Outline:
@@ -61,7 +57,7 @@ def build_outline(draft: Draft, hints: OutlineHints) -> Outline:
             items=tuple(_freeze(it, key, context, problems) for it in sec.items),
             text=tuple("\n".join(p) for p in sec.text if p),
         )
-        for key, sec in _kept_sections(draft.sections)
+        for key, sec in kept_sections(draft.sections)
     )
     if not sections and not draft.milestones:
         problems.append("no timeline and no section headings found: not a status mail")
@@ -80,59 +76,6 @@ def build_outline(draft: Draft, hints: OutlineHints) -> Outline:
         problems=tuple(problems),
         closing=tuple("\n".join(p) for p in draft.closing if p),
     )
-
-
-def _kept_sections(drafts: list[DraftSection]) -> list[tuple[str, DraftSection]]:
-    """Drop empty grouping headings, and name each section by its path.
-
-    A grouping heading ("= Projects =") is left out of the names under it,
-    unless that would give two different paths one name: "Blockers" and
-    "Features" each with a "Hypervisor" part stay "blockers / hypervisor" and
-    "features / hypervisor".
-    """
-    has_content = {sec.path for sec in drafts if sec.items or sec.text}
-    short: dict[tuple[str, ...], str] = {}
-    for path in dict.fromkeys(sec.path for sec in drafts if sec.path in has_content):
-        parts = [
-            heading_key(path[i])
-            for i in range(len(path))
-            if path[: i + 1] in has_content or i == len(path) - 1
-        ]
-        short[path] = " / ".join(p for p in parts if p)
-    paths_of: dict[str, set[tuple[str, ...]]] = {}
-    for path, key in short.items():
-        paths_of.setdefault(key, set()).add(path)
-    # a group that tells two sections apart names every section under it
-    groups = {
-        path[:i]
-        for paths in paths_of.values()
-        if len(paths) > 1
-        for path in paths
-        for i in range(1, len(path))
-    }
-    # so does one beside a heading that holds items itself: "** Blockers **" with
-    # parts, then "** Features **" with its items directly under it
-    filled: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
-    for path in has_content:
-        filled.setdefault(path[:-1], set()).add(path)
-    groups |= {
-        path[:i]
-        for path in short
-        for i in range(1, len(path))
-        if filled.get(path[: i - 1], set()) - {path[:i]}
-    }
-    kept: list[tuple[str, DraftSection]] = []
-    for sec in drafts:
-        if sec.path not in has_content:
-            continue
-        path = sec.path
-        parts = [
-            heading_key(path[i])
-            for i in range(len(path))
-            if path[: i + 1] in has_content or path[: i + 1] in groups or i == len(path) - 1
-        ]
-        kept.append((" / ".join(p for p in parts if p), sec))
-    return kept
 
 
 def prose_sections(
@@ -290,7 +233,7 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
     if status is not Status.PATCHES_POSTED:
         version = ""
     if note != head.status_note:
-        note = _without_state(note, status_part(status, version, release))
+        note = _without_state(note, status_part(status, version, release), status)
     lines = tuple(item.lines)
     if head.item_id and lines:
         lines = (lines[0].replace(f"[{head.item_id}]", "", 1).lstrip(), *lines[1:])
@@ -312,10 +255,10 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
     )
 
 
-def _without_state(note: str, canonical: str) -> str:
+def _without_state(note: str, canonical: str, status: Status) -> str:
     """ "patches posted, awaiting review" -> "awaiting review" once the status says it."""
     low = note.lower()
-    if canonical and low == canonical.lower():
+    if low == status.value or (canonical and low == canonical.lower()):
         return ""
     if canonical and low.startswith(canonical.lower() + ", "):
         return note[len(canonical) + 2 :]

@@ -17,6 +17,7 @@ from relbot.core.outline_words import (
     DEFAULT_NOT_TAGS,
     DEFAULT_PROGNOSIS_WORDS,
     DEFAULT_STATUS_WORDS,
+    DEFAULT_TABLE_COLUMNS,
 )
 
 
@@ -45,6 +46,12 @@ class OutlineHints:
     #: a block starting with one of these is relbot's own generated part
     #: ("Changes since ...:"), left out up to the next blank line
     skip_blocks: tuple[str, ...] = ("changes since", "volunteers wanted")
+    #: skip blocks that are relbot's only as a ``Name:`` / ``- ...`` list: one
+    #: the sender wrote as ``*`` bullets ("Changes since last week:") is kept as prose
+    written_blocks: tuple[str, ...] = ("changes since",)
+    #: (header word, field) pairs naming an items table's columns; the fields
+    #: are text, owners, status, links and notes, and other columns are notes
+    table_columns: tuple[tuple[str, str], ...] = DEFAULT_TABLE_COLUMNS
     #: a plain ``heading:`` line longer than this is text, not a heading
     max_heading_length: int = 60
     #: ... and so is one of more words than this ("I tried this and got:")

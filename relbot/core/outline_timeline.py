@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from relbot.core.outline_model import OutlineMilestone
+
 _MONTHS = {
     name: i + 1
     for i, name in enumerate(
@@ -139,3 +141,22 @@ def _columns(text: str, year: int | None) -> tuple[str, str] | None:
             label = _REMARK.sub("", " ".join((*cols[:i], *cols[i + 1 :]))).strip()
             return (col, label) if label else None
     return None
+
+
+def strip_marker(text: str, marker_words: tuple[str, ...]) -> tuple[str, bool]:
+    """The line without a trailing "<< WE ARE HERE", and whether it had one."""
+    low = text.lower()
+    for words in marker_words:
+        at = low.find(words.lower())
+        if at >= 0:
+            head = re.sub(r"[<=>\-\s]*$", "", text[:at])
+            return head.rstrip(), True
+    return text, False
+
+
+def dated_milestones(milestones: list[OutlineMilestone], year: int) -> list[OutlineMilestone]:
+    """Dates written without a year take the one the timeline writes elsewhere."""
+    return [
+        m if m.date else OutlineMilestone(m.when, m.label, milestone_date(m.when, year), m.line)
+        for m in milestones
+    ]

@@ -98,3 +98,34 @@ DEFERRED_SECTIONS: tuple[str, ...] = ("deferred", "postponed", "next release")
 
 #: headings whose open items are no longer tracked
 DROPPED_SECTIONS: tuple[str, ...] = ("dropped", "abandoned", "cancelled", "removed")
+
+#: header words and the item field their column holds
+DEFAULT_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("item", "text"),
+    ("items", "text"),
+    ("title", "text"),
+    ("feature", "text"),
+    ("features", "text"),
+    ("description", "text"),
+    ("subject", "text"),
+    ("task", "text"),
+    ("work item", "text"),
+    ("owner", "owners"),
+    ("owners", "owners"),
+    ("who", "owners"),
+    ("assignee", "owners"),
+    ("assignees", "owners"),
+    ("status", "status"),
+    ("state", "status"),
+    ("progress", "status"),
+    ("link", "links"),
+    ("links", "links"),
+    ("url", "links"),
+    ("series", "links"),
+    ("patches", "links"),
+    ("notes", "notes"),
+    ("note", "notes"),
+    ("comments", "notes"),
+    ("comment", "notes"),
+    ("remarks", "notes"),
+)
