@@ -266,9 +266,9 @@ def test_budget_limits_sentences() -> None:
 
 
 def read_under(
-    text: str, ctx: Context, tracker: Tracker = SEED
+    text: str, ctx: Context, tracker: Tracker = SEED, sender: str = "Jane Doe"
 ) -> list[tuple[str, str | None, dict[str, object]]]:
-    reading = Reading(sender="Jane Doe", tracker=tracker, index=build_index(tracker))
+    reading = Reading(sender=sender, tracker=tracker, index=build_index(tracker))
     actions, _ = infer_actions(text.splitlines(), 1, ctx, reading)
     return [(a.kind.value, a.item, dict(a.value)) for a in actions]
 
@@ -432,3 +432,45 @@ def test_a_bare_series_subject_is_linked_only_with_the_rms_word() -> None:
     actions, _ = infer_actions(lines, 1, Context(SUSPEND, None, 1.0), reading)
     links = [a for a in actions if a.kind is ActionKind.LINK]
     assert links and all(a.confidence < 0.8 for a in links)
+
+
+XL_PAGING = item_id("Configure/control paging via xl")
+TWO_QUOTED = Context(
+    XL_PAGING,
+    "hypervisor, nice to have",
+    1.0,
+    "",
+    frozenset({POD, XL_PAGING}),
+    "",
+    frozenset({POD, XL_PAGING}),
+)
+
+
+@pytest.mark.parametrize(
+    ("words", "sender", "ctx", "want"),
+    [
+        (
+            "I can't speak for Olaf's one, but mine is not going to make it for 4.2.",
+            "George Dunlap",
+            TWO_QUOTED,
+            [("status", POD, "deferred")],
+        ),
+        ("My one went in yesterday.", "George Dunlap", TWO_QUOTED, [("status", POD, "done")]),
+        # the sender owns neither of those quoted: the quote's own item
+        ("My one went in yesterday.", "Jane Doe", TWO_QUOTED, [("status", XL_PAGING, "done")]),
+        # "that one is mine" claims; it does not point at what the sender has
+        ("That one is mine.", "George Dunlap", TWO_QUOTED, [("claim", XL_PAGING, None)]),
+        # one item quoted: it is the one meant
+        (
+            "My one went in yesterday.",
+            "George Dunlap",
+            Context(XL_PAGING, None, 1.0, "", frozenset({XL_PAGING}), "", frozenset({XL_PAGING})),
+            [("status", XL_PAGING, "done")],
+        ),
+    ],
+)
+def test_mine_among_several_quoted(
+    words: str, sender: str, ctx: Context, want: list[tuple[str, str, str | None]]
+) -> None:
+    got = read_under(words, ctx, sender=sender)
+    assert [(k, i, v.get("status")) for k, i, v in got] == want

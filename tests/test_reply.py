@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_context import SEED
@@ -263,5 +264,110 @@ def test_a_yes_takes_its_meaning_from_the_release_managers_question() -> None:
     answer = reply(ANSWERS[0][0], name="George Dunlap", addr="george.dunlap@eu.citrix.com")
     result = understand_reply(
         answer, tracker=SEED, replied_state=None, rules=RULES, today=TODAY, parent=peer
+    )
+    assert result.actions == ()
+
+
+_NESTED = (
+    "On Mon, 16 Apr 2012, George Dunlap wrote:\n"
+    "> On Thu, 12 Apr 2012, Ian Campbell wrote:\n"
+    "> > * PoD performance improvements (George Dunlap)\n"
+    ">\n"
+    "> {answer}\n"
+    "\n"
+    "{rm}\n"
+)
+_OUTLOOK = (
+    "> -----Original Message-----\n"
+    "> From: Roger Pau Monne <roger.pau@citrix.com>\n"
+    "> Sent: 16 April 2012 09:01\n"
+    "> Subject: Re: Xen 4.2 TODO\n"
+    ">\n"
+    "> On Thu, 12 Apr 2012, Ian Campbell wrote:\n"
+    "> > * libxl_domain_suspend. Nobody has looked at these at all.\n"
+    ">\n"
+    "> {answer}\n"
+    "\n"
+    "{rm}\n"
+)
+_UNNAMED = "> > * libxl_domain_suspend. Nobody has looked at these at all.\n>\n> {answer}\n\n{rm}\n"
+_FLAT = "> * PoD performance improvements (George Dunlap)\n\n{rm}\n"
+
+
+@pytest.mark.parametrize(
+    ("shape", "answer", "rm", "want"),
+    [
+        (
+            _NESTED,
+            "v3 went out yesterday.",
+            "Thanks, I've updated the list.",
+            [("PoD", "status", "patches posted", "George Dunlap", "apply")],
+        ),
+        (
+            _NESTED,
+            "This went in this morning.",
+            "Thanks George. I'll move it to the completed section.",
+            [("PoD", "status", "done", "George Dunlap", "apply")],
+        ),
+        # the writer an Outlook header names takes the item over
+        (
+            _OUTLOOK,
+            "I will take this one over.",
+            "Thanks, I've updated the list.",
+            [("libxl_domain_suspend", "claim", "Roger Pau Monne", "Roger Pau Monne", "apply")],
+        ),
+        # no attribution names the writer: a claim for them waits for review
+        (
+            _UNNAMED,
+            "I will take this one over.",
+            "Thanks, I've updated the list.",
+            [
+                (
+                    "libxl_domain_suspend",
+                    "claim",
+                    "the quoted writer",
+                    "the quoted writer",
+                    "pending",
+                )
+            ],
+        ),
+        # a thanks, a promise to look or a question agrees to nothing
+        (_NESTED, "v3 went out yesterday.", "Thanks.", []),
+        (_NESTED, "v3 went out yesterday.", "Thanks, I'll update the list.", []),
+        (_NESTED, "v3 went out yesterday.", "Thanks for the update!", []),
+        # the RM's own words say what changes: the answer is not read again
+        (
+            _NESTED,
+            "v3 went out yesterday.",
+            "Thanks, I'll defer it to 4.3 then.",
+            [("PoD", "status", "deferred", "Ian Campbell", "apply")],
+        ),
+        # an RM quoting the status mail itself: no answer above
+        (_FLAT, "", "Thanks, I've updated the list.", []),
+    ],
+)
+def test_an_rm_confirmation_agrees_to_the_quoted_answer(
+    shape: str, answer: str, rm: str, want: list[tuple[str, str, str, str, str]]
+) -> None:
+    body = shape.format(answer=answer, rm=rm)
+    message = reply(body, name="Ian Campbell", addr="ian.campbell@citrix.com")
+    result = understand_reply(message, tracker=SEED, replied_state=None, rules=RULES, today=TODAY)
+    got = [
+        (
+            a["action"],
+            a["value"].get("status") or a["value"].get("owner"),
+            a["who"],
+            a["decision"],
+            a["item"],
+        )
+        for a in result.to_json()["actions"]
+    ]
+    assert got == [(k, v, who, d, item(words)) for words, k, v, who, d in want]
+
+
+def test_a_developer_confirming_agrees_to_nothing_quoted() -> None:
+    body = _NESTED.format(answer="v3 went out yesterday.", rm="Thanks, I've updated the list.")
+    result = understand_reply(
+        reply(body), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
     )
     assert result.actions == ()

@@ -219,7 +219,10 @@ def infer_actions(
         seen = sentences[max(0, n - 2) : n]
         item, factor = ctx.item_id, 1.0 if ctx.score >= 0.75 else 0.85
         named = items_named(reading.index, s.text, ctx)
-        if len(named) == 1 and named[0] != item:
+        own = None if named else _own_quoted(s.text, ctx, reading)
+        if own is not None:
+            item = own  # "Jan's one may, but mine won't": the sender's own of those quoted
+        elif len(named) == 1 and named[0] != item:
             item, factor = named[0], 0.85
         elif not named and spoken_of and not off_list and _PRONOUN.search(s.text):
             # "PoD won't happen for 4.2. Please defer it.": "it" is the item just named
@@ -363,6 +366,26 @@ _GROUP = re.compile(
 )
 _PRONOUN = re.compile(r"(?i)\b(?:it|this|that)\b")
 _CLAIMS = (Cue.CLAIM, Cue.CLAIM_WEAK, Cue.CLAIM_OTHER, Cue.UNCLAIM)
+
+
+#: "mine is not going to make it", "my one": the sender's own item, not "that one is mine"
+_MINE = re.compile(r"(?<!\bis )(?<!'s )\bmine\b|\bmy one\b", re.I)
+
+
+def _own_quoted(text: str, ctx: Context, reading: Reading) -> str | None:
+    """The one item among several quoted that the sender owns, when the text says "mine"."""
+    if len(ctx.quoted) < 2 or not _MINE.search(text):
+        return None
+    from relbot.core.policy import Sender, same_person  # policy reads actions
+
+    me = Sender(reading.sender, "")
+    owned = [
+        i
+        for i in sorted(ctx.quoted)
+        if (it := reading.tracker.item(i)) is not None
+        and any(same_person(o, me) for o in it.owners)
+    ]
+    return owned[0] if len(owned) == 1 else None
 
 
 def _targets(

@@ -27,6 +27,7 @@ from relbot.core.actions import (
     infer_actions,
 )
 from relbot.core.commands import read_commands
+from relbot.core.confirm import agreed_answer
 from relbot.core.context import Context, ItemIndex, attribute_blocks, build_index
 from relbot.core.events import Event, Kind, apply_event
 from relbot.core.message import Message
@@ -161,6 +162,10 @@ def understand_reply(
     if parent is not None and is_release_manager(sender_of(parent), rules.policy):
         for lines, line_no, ctx in answered_questions(blocks, contexts, parent, index):
             proposed += _read_block(lines, line_no, ctx, reading, rules, notes, budget)
+    if parent is None and is_release_manager(sender, rules.policy):
+        # the answered mail is not at hand: the answer quoted above the RM's
+        # "Thanks, I've updated the list" is what the RM agreed to
+        proposed += _agreed_answers(message.text, blocks, contexts, proposed, reading, budget)
     decided = _decide_all(proposed, sender, tracker, rules, today, notes)
     texts = {
         it.id: it.text
@@ -234,6 +239,47 @@ def answered_questions(
             sure = replace(where, score=max(where.score, 1.0))
             out.append(((f"Please {asked.group('what')}.",), block.line_no, sure))
     return out
+
+
+def _agreed_answers(
+    body: str,
+    blocks: Sequence[Block],
+    contexts: Sequence[Context | None],
+    proposed: Sequence[Action],
+    reading: Reading,
+    budget: list[int],
+) -> list[Action]:
+    """What the quoted answers an RM confirmed say, read as their writers' words.
+
+    A claim or unclaim whose writer no attribution names waits for review:
+    who takes the item over is not known.
+    """
+    out: list[Action] = []
+    said = {(a.kind, a.item) for a in proposed}
+    for n, ctx in enumerate(contexts):
+        if ctx is None or budget[0] <= 0:
+            continue
+        answer = agreed_answer(body, blocks, n)
+        if answer is None:
+            continue
+        end = blocks[n].line_no + len(blocks[n].lines)
+        if any(blocks[n].line_no <= a.line_no < end for a in proposed):
+            continue  # the RM's own words say what changes
+        theirs = replace(reading, sender=answer.writer)
+        found, read = infer_actions(answer.lines, answer.line_no, ctx, theirs, budget[0])
+        budget[0] -= read
+        for action in found:
+            if (action.kind, action.item) in said or action.kind in REVIEW_KINDS:
+                continue
+            if not answer.named and action.kind in (ActionKind.CLAIM, ActionKind.UNCLAIM):
+                action = replace(action, confidence=min(action.confidence, _UNNAMED_CONFIDENCE))
+            said.add((action.kind, action.item))
+            out.append(action)
+    return out
+
+
+#: below any threshold: a claim by an unnamed writer waits for the release manager
+_UNNAMED_CONFIDENCE = 0.5
 
 
 def _read_block(
