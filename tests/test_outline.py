@@ -584,7 +584,8 @@ def test_ten_megabytes_is_fast() -> None:
     elapsed = time.perf_counter() - started
     assert outline.ok
     assert sum(1 for _ in outline.walk()) > 49 * 1000, "every copy is read"
-    assert elapsed < 10, f"{elapsed:.1f}s for {len(big) / 1e6:.0f} MB"
+    # a bound against quadratic blow-ups, not a timing: speed lives in bench/
+    assert elapsed < 30, f"{elapsed:.1f}s for {len(big) / 1e6:.0f} MB"
 
 
 def test_one_huge_line_and_deep_nesting() -> None:
@@ -985,7 +986,8 @@ def test_ten_megabytes_of_later_layouts_is_fast() -> None:
     outline = read_status_mail(big)
     elapsed = time.perf_counter() - started
     assert outline.ok and sum(1 for _ in outline.walk()) > 1000
-    assert elapsed < 10, f"{elapsed:.1f}s for {len(big) / 1e6:.0f} MB"
+    # a bound against quadratic blow-ups, not a timing: speed lives in bench/
+    assert elapsed < 30, f"{elapsed:.1f}s for {len(big) / 1e6:.0f} MB"
 
 
 def test_hostile_long_lines_stay_fast() -> None:
@@ -997,7 +999,7 @@ def test_hostile_long_lines_stay_fast() -> None:
     ]
     started = time.perf_counter()
     read_status_mail("\n".join(lines))
-    assert time.perf_counter() - started < 10
+    assert time.perf_counter() - started < 30
 
 
 def test_items_table_rows_wrapped_and_grid() -> None:
