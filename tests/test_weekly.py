@@ -219,10 +219,7 @@ def test_crash_after_the_row_is_committed_before_smtp_sends_once(root: Path) -> 
 def test_crash_after_smtp_accepted_finds_the_mail_on_the_list_and_does_not_resend(
     tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
 ) -> None:
-    list_server.deliver_to = dovecot
-    tables = _real_servers(dovecot, list_server, tls_cert)
-    service = new_service(tmp_path, **tables)
-    seed(service)
+    service, tables = _seeded_on_the_list(tmp_path, dovecot, list_server, tls_cert)
     service.transport = CrashingTransport(_smtp(service, list_server), after=True)
     with pytest.raises(Crash):
         send_weekly(service, SLOT)
@@ -244,10 +241,7 @@ def test_crash_after_smtp_accepted_finds_the_mail_on_the_list_and_does_not_resen
 def test_crash_before_smtp_with_imap_sends_once(
     tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
 ) -> None:
-    list_server.deliver_to = dovecot
-    tables = _real_servers(dovecot, list_server, tls_cert)
-    service = new_service(tmp_path, **tables)
-    seed(service)
+    service, tables = _seeded_on_the_list(tmp_path, dovecot, list_server, tls_cert)
     service.transport = CrashingTransport(_smtp(service, list_server), after=False)
     with pytest.raises(Crash):
         send_weekly(service, SLOT)
@@ -332,10 +326,7 @@ def test_4xx_is_retried_then_left_for_the_next_tick(
 def test_a_drop_after_the_mail_went_out_is_looked_for_then_sent_once(
     tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
 ) -> None:
-    list_server.deliver_to = dovecot
-    tables = _real_servers(dovecot, list_server, tls_cert)
-    service = new_service(tmp_path, **tables)
-    seed(service)
+    service, tables = _seeded_on_the_list(tmp_path, dovecot, list_server, tls_cert)
     service.transport = _smtp(service, list_server)
     list_server.replies.append("drop")  # closes instead of answering the payload
     result = send_weekly(service, SLOT)
@@ -355,10 +346,7 @@ def test_a_drop_after_the_mail_went_out_is_looked_for_then_sent_once(
 def test_no_answer_after_the_mail_went_out_finds_it_on_the_list(
     tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
 ) -> None:
-    list_server.deliver_to = dovecot
-    tables = _real_servers(dovecot, list_server, tls_cert)
-    service = new_service(tmp_path, **tables)
-    seed(service)
+    service, tables = _seeded_on_the_list(tmp_path, dovecot, list_server, tls_cert)
     service.transport = _smtp(service, list_server, timeout=1.0)
     list_server.replies.append("stall")  # takes it, delivers it, never answers
     assert send_weekly(service, SLOT).outcome is Outcome.UNCERTAIN
@@ -378,6 +366,17 @@ class ModeratedList:
     def approve_all(self) -> None:
         for mail in self.server.received:
             self.dovecot.deliver_lmtp(mail.data)
+
+
+def _seeded_on_the_list(
+    tmp_path: Path, dovecot: Dovecot, list_server: ListServer, tls_cert: TlsCert
+) -> tuple[Service, dict[str, Any]]:
+    """A seeded service whose list delivers into the Dovecot folder it watches."""
+    list_server.deliver_to = dovecot
+    tables = _real_servers(dovecot, list_server, tls_cert)
+    service = new_service(tmp_path, **tables)
+    seed(service)
+    return service, tables
 
 
 def _crash_after_the_list_took_it(
