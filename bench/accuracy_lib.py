@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from relbot.core.events import fold
-from relbot.core.message import Message, read_message
-from relbot.core.model import Tracker
-from relbot.core.outline import read_status_mail
-from relbot.core.reconcile import outline_events
-from relbot.core.reply import ReplyResult, ReplyRules, understand_reply
+from relbot.core.replies.message import Message, read_message
+from relbot.core.replies.reply import ReplyResult, ReplyRules, understand_reply
+from relbot.core.statusmail.reader import read_status_mail
+from relbot.core.tracker.events import fold
+from relbot.core.tracker.model import Tracker
+from relbot.core.tracker.reconcile import outline_events
 
 REPLIES = Path(__file__).resolve().parents[1] / "tests" / "replies"
 GOALS = {"applied_precision": 0.95, "recall": 0.85}

@@ -3,7 +3,7 @@
 Every measurement runs in a child process of its own, so its peak RSS
 (``ru_maxrss`` from ``wait4``) is that run's alone and nothing is warm from an
 earlier one. Three children read the same mbox file with the same streaming
-reader (``relbot.mailbox.iter_mbox``), so only what happens to each message
+reader (``relbot.edges.mailbox.iter_mbox``), so only what happens to each message
 differs:
 
 * ``read``: the reader alone (the floor both others stand on);
@@ -99,7 +99,7 @@ def parse_summary(text: str) -> dict[str, int]:
 
 
 def child(mode: str, mbox: Path, project: Path | None) -> dict[str, Any]:
-    from relbot.mailbox import iter_mbox
+    from relbot.edges.mailbox import iter_mbox
 
     result: dict[str, Any] = {"mode": mode}
     if mode == "read":

@@ -1,7 +1,7 @@
 """Latency: from an LMTP delivery to the event it causes, with ``watch()`` in IDLE.
 
 A real Dovecot holds ``lists/dev`` (1,000 list messages, synced first). A
-fresh project's ``relbot.poller.watch`` runs in a thread, as ``relbot poll``
+fresh project's ``relbot.service.poll.watch`` runs in a thread, as ``relbot poll``
 runs it. Each sample delivers one status-thread reply over LMTP (it quotes an
 item and points at a report) and then watches
 the project's SQLite file, every 5 ms on a separate connection, for an event
@@ -36,9 +36,9 @@ sys.path.insert(0, str(REPO))
 
 from bench.corpus import Corpus  # noqa: E402
 from bench.poll import imap_project, poll_once  # noqa: E402
-from relbot.config import load_config  # noqa: E402
-from relbot.poller import watch  # noqa: E402
-from relbot.service import Service  # noqa: E402
+from relbot.edges.config import load_config  # noqa: E402
+from relbot.service.poll import watch  # noqa: E402
+from relbot.service.wiring import Service  # noqa: E402
 from tests.servers import Dovecot  # noqa: E402
 
 FOLDER = "lists/dev"

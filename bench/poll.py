@@ -64,7 +64,7 @@ def imap_project(root: Path, dovecot: Dovecot, folder: str) -> Path:
 def poll_once(project: Path) -> dict[str, Any]:
     """One ``relbot poll --once`` in a child process, with its figures.
 
-    The child runs what the command runs (``relbot.poller.poll_imap_once`` on
+    The child runs what the command runs (``relbot.service.poll.poll_imap_once`` on
     the project's service, the connection opened first so that the EXAMINE can
     be timed apart) and reports the poll's own time (connect and login
     included, as in the command), the EXAMINE's share of it and the exact
@@ -91,16 +91,16 @@ def poll_once(project: Path) -> dict[str, Any]:
 def child(config: Path) -> dict[str, Any]:
     import datetime as dt
 
-    from relbot.config import load_config
-    from relbot.imap import FolderState
-    from relbot.poller import open_source, poll_imap_once
-    from relbot.service import Service
+    from relbot.edges.config import load_config
+    from relbot.edges.imap.client import FolderState
+    from relbot.service.poll import poll_imap_once
+    from relbot.service.wiring import Service
 
     service = Service(load_config(config))
     # what poll_once does for IMAP, with the connection opened here so the
     # EXAMINE (the server opening the folder) can be timed on its own
     started = time.perf_counter()
-    source = open_source(service)
+    source = service.imap_source()
     connect = time.perf_counter() - started
     examine = 0.0
     select = source.select

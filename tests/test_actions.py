@@ -1,14 +1,14 @@
-"""Stage: plain words to actions (relbot.core.actions), as a table of phrasings."""
+"""Stage: plain words to actions (relbot.core.replies.actions), as a table of phrasings."""
 
 from __future__ import annotations
 
 import pytest
 from test_context import SEED, tracker_from
 
-from relbot.core.actions import ActionKind, Reading, infer_actions
-from relbot.core.context import Context, build_index
-from relbot.core.model import Tracker
-from relbot.core.phrases import Sentence, find_cues
+from relbot.core.replies.actions import ActionKind, Reading, infer_actions
+from relbot.core.replies.context import Context, build_index
+from relbot.core.replies.phrases import Sentence, find_cues
+from relbot.core.tracker.model import Tracker
 
 
 def item_id(words: str) -> str:

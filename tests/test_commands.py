@@ -1,12 +1,12 @@
-"""Stage: explicit ``#relbot`` commands (relbot.core.commands)."""
+"""Stage: explicit ``#relbot`` commands (relbot.core.replies.commands)."""
 
 from __future__ import annotations
 
 import pytest
 from test_context import SEED
 
-from relbot.core.commands import read_commands
-from relbot.core.context import Context
+from relbot.core.replies.commands import read_commands
+from relbot.core.replies.context import Context
 
 SUSPEND = next(it.id for it in SEED.items if it.text.startswith("libxl_domain_suspend"))
 QUOTED = Context(SUSPEND, "tools, blockers", 1.0)

@@ -11,7 +11,6 @@ from email.message import EmailMessage
 import pytest
 from servers import ListServer, TlsCert
 
-from relbot.config import SmtpConfig
 from relbot.core.compose import (
     MAX_REFERENCES,
     MailSettings,
@@ -29,10 +28,11 @@ from relbot.core.compose import (
     thread_ids,
     week_key,
 )
-from relbot.core.events import Event, Kind, fold
-from relbot.core.message import read_message
+from relbot.core.replies.message import read_message
+from relbot.core.settings import SmtpConfig
+from relbot.core.tracker.events import Event, Kind, fold
+from relbot.edges.transport import SmtpTransport
 from relbot.errors import ConfigError
-from relbot.transport import SmtpTransport
 
 #: an Outlook-style id: 92 characters with its brackets, longer than a folded line
 OUTLOOK = (

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from relbot.config import Config, load_config, parse_config, parse_send_time
+from relbot.core.settings import Config, parse_send_time
+from relbot.edges.config import load_config, parse_config
 from relbot.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from relbot.core.confirm import agreed_answer, confirms_update
-from relbot.core.quotes import split_body
+from relbot.core.replies.confirm import agreed_answer, confirms_update
+from relbot.core.replies.quotes import split_body
 
 
 @pytest.mark.parametrize(

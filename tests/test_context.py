@@ -1,4 +1,4 @@
-"""Stage: which item each block of new text answers (relbot.core.context)."""
+"""Stage: which item each block of new text answers (relbot.core.replies.context)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from relbot.core.context import Context, attribute_blocks, build_index, match_chunk
-from relbot.core.events import fold
-from relbot.core.message import read_message
-from relbot.core.model import Tracker
-from relbot.core.naming import named_items
-from relbot.core.outline import read_status_mail
-from relbot.core.quotes import BlockKind, split_body
-from relbot.core.reconcile import outline_events
+from relbot.core.replies.context import Context, attribute_blocks, build_index, match_chunk
+from relbot.core.replies.message import read_message
+from relbot.core.replies.naming import named_items
+from relbot.core.replies.quotes import BlockKind, split_body
+from relbot.core.statusmail.reader import read_status_mail
+from relbot.core.tracker.events import fold
+from relbot.core.tracker.model import Tracker
+from relbot.core.tracker.reconcile import outline_events
 
 STATUS = Path(__file__).parent / "replies" / "status"
 

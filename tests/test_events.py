@@ -7,8 +7,8 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relbot.core.events import Event, Kind, apply_event, describe_event, fold
-from relbot.core.model import Status, Tracker, can_transition, parse_status
+from relbot.core.tracker.events import Event, Kind, apply_event, describe_event, fold
+from relbot.core.tracker.model import Status, Tracker, can_transition, parse_status
 
 T0 = dt.datetime(2012, 4, 16, 12, tzinfo=dt.UTC)
 

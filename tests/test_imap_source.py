@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from servers import BROKEN_USER, Dovecot, TlsCert, free_port
 
-from relbot.config import ImapConfig
+from relbot.core.settings import ImapConfig
+from relbot.edges.imap.client import FolderState, ImapSource
+from relbot.edges.imap.reconnect import Backoff, MailboxUnavailable, reconnecting
 from relbot.errors import MailboxError
-from relbot.imap import Backoff, FolderState, ImapSource, MailboxUnavailable, reconnecting
 
 FOLDER = "lists/dev"
 
@@ -275,7 +276,7 @@ def test_server_gone_during_idle_then_reconnect_misses_nothing(
             dovecot.start()
 
     backoff = Backoff(base=0.5, cap=10.0, rand=lambda: 1.0, sleep=sleep)
-    caplog.set_level(logging.INFO, logger="relbot.imap")
+    caplog.set_level(logging.INFO, logger="relbot.edges.imap.client")
     src = reconnecting(lambda: ImapSource(config(dovecot), "secret"), backoff=backoff)
     with src:
         again = src.select(FOLDER)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from relbot.mailbox import RawMail
+from relbot.edges.mailbox import RawMail
 from tests.clirun import REPO, Project, find_item
 
 EXAMPLES = REPO / "docs" / "examples"
@@ -204,11 +204,11 @@ def test_ingestor_history_follows_other_writers(project: Project) -> None:
     """The events an Ingestor keeps folded always equal a fresh fold of the store."""
     import datetime as dt
 
-    from relbot.config import load_config
-    from relbot.core.events import fold
-    from relbot.ingest import Ingestor
-    from relbot.service import Service
-    from relbot.store import events_table
+    from relbot.core.tracker.events import fold
+    from relbot.edges.config import load_config
+    from relbot.edges.store.store import events_table
+    from relbot.service.ingest import Ingestor
+    from relbot.service.wiring import Service
 
     service = Service(load_config(project.root / "config.toml"))
     store = service.store

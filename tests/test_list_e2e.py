@@ -47,10 +47,11 @@ import pytest
 from clirun import REPO, Project
 from servers import PASSWORD, USER, Dovecot, ListServer, TlsCert
 
-from relbot.config import load_config
-from relbot.outbox import Outbox, State
-from relbot.service import Service
-from relbot.statusmail import import_status_mail
+from relbot.edges.config import load_config
+from relbot.service.outbox import Outbox, State
+from relbot.service.poll import poll_once
+from relbot.service.statusmail import import_status_mail
+from relbot.service.wiring import Service
 
 EXAMPLES = REPO / "docs" / "examples"
 STATUS = EXAMPLES / "status-4.2.eml"
@@ -120,7 +121,7 @@ def send(p: Project, at: dt.datetime) -> str:
 
 def poll(p: Project, at: dt.datetime) -> Any:
     with relbot(p) as service:
-        return service.poll_once(now=lambda: at).ingest
+        return poll_once(service, now=lambda: at).ingest
 
 
 # -- people on the list --------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relbot.mailbox import iter_mbox
+from relbot.edges.mailbox import iter_mbox
 
 _ESCAPE = re.compile(rb"^>(>*From )")
 

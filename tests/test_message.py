@@ -12,18 +12,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relbot.core.message import (
+from relbot.core.replies.headers import (
     SCREEN_FIELDS,
-    Message,
-    _header_block,
     decode_bytes,
     decode_header_value,
-    html_to_text,
+    header_block,
     parse_addresses,
-    read_header_fields,
-    read_message,
     scan_header_items,
 )
+from relbot.core.replies.html import html_to_text
+from relbot.core.replies.message import Message, read_header_fields, read_message
 
 MAIL = Path(__file__).resolve().parent / "mail"
 STATUS_IDS = ("status-0042@relbot.example", "status-0041@relbot.example")
@@ -311,7 +309,7 @@ def test_decode_bytes(data: bytes, charset: str, expected: tuple[str, bool]) -> 
     ],
 )
 def test_raw_text_undoes_surrogate_escapes_only(value: str, expected: str) -> None:
-    from relbot.core.message import _raw_text
+    from relbot.core.replies.headers import _raw_text
 
     assert _raw_text(value) == expected
 
@@ -326,7 +324,7 @@ def test_address_fast_path_equals_the_full_parser() -> None:
     import email.utils
     import random
 
-    from relbot.core.message import _split_addresses
+    from relbot.core.replies.headers import _split_addresses
 
     rnd = random.Random(5)  # a fixed sweep: the same cases every run
     for _ in range(30_000):
@@ -355,7 +353,7 @@ def test_address_fast_path_equals_the_full_parser() -> None:
     ],
 )
 def test_common_address_forms_take_the_fast_path(value: str, expected: tuple[str, str]) -> None:
-    from relbot.core.message import _SIMPLE_ADDRESS
+    from relbot.core.replies.headers import _SIMPLE_ADDRESS
 
     assert _SIMPLE_ADDRESS.fullmatch(value)
     assert parse_addresses(value) == (expected,)
@@ -448,7 +446,7 @@ _HEADER_LINES = st.lists(
 
 def _whole_header_parse(raw: bytes) -> Message:
     """What read_header_fields gave before it cut the body off."""
-    from relbot.core.message import _build
+    from relbot.core.replies.message import _build
 
     parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
     return _build(parser.parsebytes(raw).raw_items(), "", [])
@@ -500,6 +498,6 @@ _HEADER_PIECES = st.sampled_from(
 @given(st.lists(_HEADER_PIECES, max_size=12), st.binary(max_size=40))
 def test_header_scan_matches_the_stdlib_parser(pieces: list[bytes], noise: bytes) -> None:
     block = b"".join(pieces) + noise.replace(b"\n\n", b"\n").replace(b"\r\r", b"\r")
-    block = _header_block(block)
+    block = header_block(block)
     parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
     assert scan_header_items(block) == [(k, str(v)) for k, v in parsed.raw_items()]

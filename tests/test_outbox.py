@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from relbot.edges.store.store import Store
 from relbot.errors import UsageError
-from relbot.outbox import OPEN_STATES, TRANSITIONS, Outbox, State, sources_of
-from relbot.store import Store
+from relbot.service.outbox import OPEN_STATES, TRANSITIONS, Outbox, State, sources_of
 
 NOW = dt.datetime(2026, 11, 30, 11, 0, tzinfo=dt.UTC)
 SLOT = NOW + dt.timedelta(hours=1)

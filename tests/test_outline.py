@@ -1,4 +1,4 @@
-"""Reading status mails of every layout into an outline (relbot.core.outline)."""
+"""Reading status mails of every layout into an outline (relbot.core.statusmail.reader)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relbot.core.message import read_message
-from relbot.core.model import Link, Milestone, Status, Tracker
-from relbot.core.outline import (
+from relbot.core.policy import Policy, is_frozen
+from relbot.core.replies.message import read_message
+from relbot.core.statusmail.items import Vocabulary, read_item_head
+from relbot.core.statusmail.lines import undo_quoted_printable
+from relbot.core.statusmail.reader import (
     Outline,
     OutlineHints,
     OutlineItem,
     OutlineSection,
     read_status_mail,
 )
-from relbot.core.outline_items import Vocabulary, read_item_head
-from relbot.core.outline_lines import undo_quoted_printable
-from relbot.core.outline_timeline import read_milestone
-from relbot.core.policy import Policy, is_frozen
+from relbot.core.statusmail.timeline import read_milestone
+from relbot.core.tracker.model import Link, Milestone, Status, Tracker
 from tests.clirun import seed_path
 
 SEED = seed_path()

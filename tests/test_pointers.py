@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relbot.core.pointers import (
+from relbot.core.replies.pointers import (
     Pointer,
     PointerKind,
     classify_url,

@@ -7,16 +7,9 @@ import datetime as dt
 import pytest
 from test_context import SEED
 
-from relbot.core.actions import Action, ActionKind
-from relbot.core.policy import (
-    Decision,
-    Policy,
-    Sender,
-    decide,
-    fold_name,
-    is_release_manager,
-    same_person,
-)
+from relbot.core.people import Sender, fold_name, same_person
+from relbot.core.policy import Decision, Policy, decide, is_release_manager
+from relbot.core.replies.actions import Action, ActionKind
 
 POLICY = Policy(
     release_managers=("Ian Campbell <ian.campbell@citrix.com>",),
@@ -253,7 +246,7 @@ def test_decide(name: str, action: Action, sender: Sender, today: dt.date, want:
 def test_dropped_cannot_jump_to_done() -> None:
     from dataclasses import replace
 
-    from relbot.core.model import Status
+    from relbot.core.tracker.model import Status
 
     dropped = SEED.with_item(replace(SEED.item(SUSPEND), status=Status.DROPPED))  # type: ignore[type-var]
     decision, reason = decide(

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from relbot.config import load_config
-from relbot.poller import watch
-from relbot.service import Service
+from relbot.edges.config import load_config
+from relbot.service.poll import watch
+from relbot.service.wiring import Service
 from tests.clirun import REPO, Project, find_item
 from tests.servers import Dovecot
 
@@ -217,7 +217,7 @@ def test_server_restart_during_idle_misses_nothing(
     service = Service(load_config(p.root / "config.toml"))
     stop = threading.Event()
     reports: list[str] = []
-    from relbot.imap import Backoff
+    from relbot.edges.imap.reconnect import Backoff
 
     thread = threading.Thread(
         target=watch,
@@ -317,13 +317,13 @@ def test_mail_delivered_between_sync_and_idle_wakes_at_once(
     Dovecot announces mail that arrived before IDLE began only when IDLE ends,
     and mail announced in the answer to another command never again.
     """
-    from relbot.ingest import Ingestor
-    from relbot.poller import open_source, sync_folder
+    from relbot.service.ingest import Ingestor
+    from relbot.service.poll import sync_folder
 
     p = imap_project(tmp_path, dovecot, monkeypatch)
     dovecot.write_maildir(FOLDER, noise(5))
     service = Service(load_config(p.root / "config.toml"))
-    source = open_source(service)
+    source = service.imap_source()
     try:
         ingestor = Ingestor(service, now=_now)
         sync_folder(source, ingestor, FOLDER)

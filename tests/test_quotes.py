@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relbot.core.quotes import Block, BlockKind, new_text, quote_text, split_body
+from relbot.core.replies.quotes import Block, BlockKind, new_text, quote_text, split_body
 
 Q, T = BlockKind.QUOTE, BlockKind.TEXT
 

@@ -1,13 +1,13 @@
-"""Importing a status mail into the tracker as events (relbot.core.reconcile)."""
+"""Importing a status mail into the tracker as events (relbot.core.tracker.reconcile)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from relbot.core.events import Event, Kind, fold
-from relbot.core.model import Status, Tracker
-from relbot.core.outline import read_status_mail
-from relbot.core.reconcile import outline_events
+from relbot.core.statusmail.reader import read_status_mail
+from relbot.core.tracker.events import Event, Kind, fold
+from relbot.core.tracker.model import Status, Tracker
+from relbot.core.tracker.reconcile import outline_events
 from tests.clirun import seed_path
 
 SEED = seed_path()

@@ -1,4 +1,4 @@
-"""The status mail's view model and its template (relbot.core.render, relbot.templating)."""
+"""The status mail's view model and its template (relbot.core.render, relbot.edges.templating)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from relbot.core.events import Event, Kind, fold
-from relbot.core.model import Milestone, Tracker
-from relbot.core.outline import read_status_mail
-from relbot.core.reconcile import outline_events
-from relbot.core.render import (
-    RenderOptions,
-    StatusView,
-    build_status_view,
-    marker_index,
-    timeline_lines,
-)
+from relbot.core.render import build_status_view, marker_index, timeline_lines
+from relbot.core.statusmail.reader import read_status_mail
+from relbot.core.tracker.events import Event, Kind, fold
+from relbot.core.tracker.model import Milestone, Tracker
+from relbot.core.tracker.reconcile import outline_events
+from relbot.core.views import RenderOptions, StatusView
+from relbot.edges.templating import render_status
 from relbot.errors import ConfigError
-from relbot.templating import render_status
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "status.txt.j2"
 TODAY = dt.date(2012, 4, 16)

@@ -1,4 +1,4 @@
-"""The whole reply pipeline (relbot.core.reply): JSON shape, events, robustness, accuracy."""
+"""The whole reply pipeline (core/replies/reply): JSON shape, events, robustness, accuracy."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_context import SEED
 
-from relbot.core.actions import Action, ActionKind
-from relbot.core.events import apply_event
-from relbot.core.message import Message, read_message
-from relbot.core.model import Status, Tracker
-from relbot.core.reply import ReplyRules, action_events, understand_reply
+from relbot.core.replies.actions import Action, ActionKind
+from relbot.core.replies.message import Message, read_message
+from relbot.core.replies.reply import ReplyRules, action_events, understand_reply
+from relbot.core.tracker.events import apply_event
+from relbot.core.tracker.model import Status, Tracker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from accuracy_lib import GOALS, evaluate, format_report

@@ -11,13 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relbot.core.events import Event, Kind, fold
-from relbot.core.message import read_message
-from relbot.core.model import Item, Link, Status, Tracker
-from relbot.core.outline import Outline, read_status_mail
-from relbot.core.reconcile import outline_events
-from relbot.core.render import RenderOptions, build_status_view
-from relbot.templating import render_status
+from relbot.core.render import build_status_view
+from relbot.core.replies.message import read_message
+from relbot.core.statusmail.reader import Outline, read_status_mail
+from relbot.core.tracker.events import Event, Kind, fold
+from relbot.core.tracker.model import Item, Link, Status, Tracker
+from relbot.core.tracker.reconcile import outline_events
+from relbot.core.views import RenderOptions
+from relbot.edges.templating import render_status
 from tests.clirun import seed_path
 
 ROOT = Path(__file__).resolve().parents[1]

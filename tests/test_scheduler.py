@@ -22,22 +22,25 @@ from apscheduler.triggers.cron import CronTrigger
 from servers import Dovecot
 from test_weekly import RM, SLOT, new_service, outbox_files, seed, status_mails
 
-from relbot.config import ScheduleConfig
-from relbot.outbox import Outbox, State
-from relbot.scheduler import (
+from relbot.core.settings import ScheduleConfig
+from relbot.service.draft import Outcome
+from relbot.service.outbox import Outbox, State
+from relbot.service.scheduler import (
     POLL_JOB,
     PREVIEW_JOB,
     SEND_JOB,
     Runner,
     active_runner,
+    tick,
+)
+from relbot.service.weekly import send_weekly
+from relbot.service.weeks import (
     latest_slot,
     next_slot,
     preview_trigger,
     send_trigger,
-    tick,
     week_of,
 )
-from relbot.weekly import Outcome, send_weekly
 
 LONDON = ZoneInfo("Europe/London")
 SCHEDULE = ScheduleConfig(send="mon 12:00", timezone="Europe/London")
@@ -102,7 +105,7 @@ def test_jobs_are_stored_with_coalesce_and_the_configured_grace(tmp_path: Path) 
     try:
         send = runner.scheduler.get_job(SEND_JOB)
         assert send.coalesce and send.misfire_grace_time == 6 * 3600 and send.max_instances == 1
-        assert send.func_ref == "relbot.scheduler:send_job"
+        assert send.func_ref == "relbot.service.scheduler:send_job"
         assert runner.scheduler.get_job(PREVIEW_JOB) is not None
         assert runner.scheduler.get_job(POLL_JOB).trigger.interval.total_seconds() == 300
         assert runner.next_send_time() == send_trigger(SCHEDULE).get_next_fire_time(

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from servers import Dovecot, ListServer, TlsCert, free_port
 
-from relbot.config import ImapConfig, SmtpConfig
+from relbot.core.settings import ImapConfig, SmtpConfig
+from relbot.edges.imap.client import ImapSource
+from relbot.edges.secrets import resolve_password
+from relbot.edges.transport import FileTransport, SmtpTransport, make_transport
 from relbot.errors import ConfigError, DeliveryError
-from relbot.imap import ImapSource
-from relbot.secrets import resolve_password
-from relbot.transport import FileTransport, SmtpTransport, make_transport
 
 LIST = "dev@lists.example.org"
 #: an Outlook-style id of 92 characters: longer than the 78 a header folds at

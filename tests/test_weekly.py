@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 from servers import Dovecot, ListServer, TlsCert
 
-from relbot.config import parse_config
-from relbot.core.events import Event, Kind
-from relbot.outbox import Outbox, State
-from relbot.review import preview_weekly
-from relbot.service import Service
-from relbot.transport import SmtpTransport
-from relbot.weekly import Outcome, send_weekly
+from relbot.core.tracker.events import Event, Kind
+from relbot.edges.config import parse_config
+from relbot.edges.transport import SmtpTransport
+from relbot.service.draft import Outcome
+from relbot.service.outbox import Outbox, State
+from relbot.service.review import preview_weekly
+from relbot.service.weekly import send_weekly
+from relbot.service.wiring import Service
 
 REPO = Path(__file__).resolve().parents[1]
 UTC = dt.UTC

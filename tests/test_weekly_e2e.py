@@ -32,8 +32,9 @@ from test_weekly import (
     seed,
 )
 
-from relbot.outbox import Outbox, State
-from relbot.weekly import Outcome, send_weekly
+from relbot.service.draft import Outcome
+from relbot.service.outbox import Outbox, State
+from relbot.service.weekly import send_weekly
 
 TESTS = Path(__file__).resolve().parent
 WEEK = dt.timedelta(days=7)
@@ -43,8 +44,8 @@ _CHILD = textwrap.dedent(
     import datetime as dt, json, os, sys
     sys.path.insert(0, sys.argv[1])
     from test_weekly import new_service
-    from relbot.transport import SmtpTransport
-    from relbot.weekly import send_weekly
+    from relbot.edges.transport import SmtpTransport
+    from relbot.service.weekly import send_weekly
 
     root, tables, now, when = sys.argv[2], json.loads(sys.argv[3]), sys.argv[4], sys.argv[5]
 

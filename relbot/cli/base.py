@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 import click
 
-from relbot.config import Config, load_config
+from relbot.core.settings import Config
+from relbot.edges.config import load_config
 from relbot.errors import RelbotError
-from relbot.service import Service
+from relbot.service.wiring import Service
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -10,7 +10,7 @@ import click
 from rich.progress import Progress
 
 from relbot.cli.base import Env, main, pass_env
-from relbot.poller import PollReport, poll_once, watch
+from relbot.service.poll import PollReport, poll_once, watch
 
 
 @main.command()

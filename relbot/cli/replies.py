@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from relbot.cli.base import Env, main, pass_env
-from relbot.core.message import read_message
-from relbot.ingest import Ingestor, decide_proposal, reply_rules, understand
-from relbot.mailbox import iter_paths
+from relbot.core.replies.message import read_message
+from relbot.edges.mailbox import iter_paths
+from relbot.service.ingest import Ingestor
+from relbot.service.understanding import decide_proposal, reply_rules, understand
 
 
 @main.command("parse-reply")

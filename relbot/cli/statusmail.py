@@ -9,7 +9,7 @@ import click
 
 from relbot.cli.base import Env, main, pass_env
 from relbot.errors import ImportFailed, UsageError
-from relbot.statusmail import import_status_mail, render_week
+from relbot.service.statusmail import import_status_mail, render_week
 
 #: a status mail larger than this is refused before it is read
 MAX_IMPORT_BYTES = 10 * 1024 * 1024

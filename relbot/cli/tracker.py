@@ -11,13 +11,13 @@ from typing import Any
 import click
 
 from relbot.cli.base import Env, main, pass_env
-from relbot.config import load_config
-from relbot.core.events import Kind, describe_event, fold, undone_seqs
-from relbot.core.model import Status, Tracker, can_transition, parse_status
-from relbot.core.pointers import find_pointers
-from relbot.core.snapshot import tracker_to_json
+from relbot.core.replies.pointers import find_pointers
+from relbot.core.tracker.events import Kind, describe_event, fold, undone_seqs
+from relbot.core.tracker.model import Status, Tracker, can_transition, parse_status
+from relbot.core.tracker.snapshot import tracker_to_json
+from relbot.edges.config import load_config
 from relbot.errors import UsageError
-from relbot.statusmail import import_status_mail
+from relbot.service.statusmail import import_status_mail
 
 # -- looking -------------------------------------------------------------------
 

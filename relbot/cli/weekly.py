@@ -12,10 +12,13 @@ import click
 from relbot.cli import tracker as _tracker
 from relbot.cli.base import Env, main, pass_env
 from relbot.errors import DeliveryError, RelbotError, UsageError
-from relbot.outbox import Outbox, OutboxRow, State
-from relbot.review import draft_for, preview_weekly
-from relbot.scheduler import Runner, describe_time, latest_slot, next_slot, week_of
-from relbot.weekly import Outcome, SendResult, send_weekly
+from relbot.service.draft import Outcome, SendResult
+from relbot.service.outbox import Outbox, OutboxRow, State
+from relbot.service.poll import poll_once
+from relbot.service.review import draft_for, preview_weekly
+from relbot.service.scheduler import Runner
+from relbot.service.weekly import send_weekly
+from relbot.service.weeks import describe_time, latest_slot, next_slot, week_of
 
 log = logging.getLogger("relbot.cli")
 
@@ -214,15 +217,12 @@ def run(env: Env, once: bool, at: dt.datetime | None) -> None:
         Runner(service, clock=env.now, follow_mail=True).serve()
         return
     now = _now(env, at)
-    if hasattr(service, "poll_once"):
-        try:
-            report = service.poll_once(now=lambda: now)
-        except RelbotError as exc:
-            click.echo(f"relbot: warning: mail not read: {exc}", err=True)
-        else:
-            click.echo(f"mail: {report.summary()}")
+    try:
+        report = poll_once(service, now=lambda: now)
+    except RelbotError as exc:
+        click.echo(f"relbot: warning: mail not read: {exc}", err=True)
     else:
-        log.warning("no poller in this build: not reading mail")
+        click.echo(f"mail: {report.summary()}")
     if env.config.schedule.review != "auto":
         preview = preview_weekly(service, now)
         if preview.outcome is not Outcome.NOT_DUE:

@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 from typing import Literal
 
-from relbot.core.model import Status, Tracker
+from relbot.core.tracker.model import Status, Tracker
 from relbot.errors import ConfigError
 
 #: CRLF line ends; folding only where the RFC's hard limit forces it

@@ -14,16 +14,14 @@ ignored, with the reason.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import email.utils
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from relbot.core.actions import REVIEW_KINDS, Action, ActionKind
-from relbot.core.model import Item, Link, Milestone, Status, Tracker, can_transition
+from relbot.core.people import Sender, name_words, names_match, same_person
+from relbot.core.replies.action_base import REVIEW_KINDS, Action, ActionKind
+from relbot.core.tracker.model import Item, Link, Milestone, Status, Tracker, can_transition
 
 
 class Decision(StrEnum):
@@ -44,98 +42,12 @@ class Policy:
     milestones: tuple[Milestone, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Sender:
-    name: str
-    addr: str
-
-
-#: letters with no decomposition to a base letter, spelt as in ASCII mail
-_SPELT = str.maketrans(
-    {"ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
-)
-#: German transliteration spells an umlaut with an e ("Juergen" for "Jürgen"); folded
-#: away on both sides, so "Jürgen", "Jurgen" and "Juergen" are one word
-_UMLAUT_E = re.compile(r"(?<=[aou])e")
-
-
-def fold_name(text: str) -> str:
-    """A name in lower-case ASCII letters: accents dropped, transliterations made one.
-
-    "Jürgen Groß" and "Juergen Gross" fold alike, as do "Roger Pau Monné" and
-    "Roger Pau Monne", "Marczykowski-Górecki" and "Marczykowski-Gorecki".
-    """
-    folded = unicodedata.normalize("NFKD", text.lower().translate(_SPELT))
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return _UMLAUT_E.sub("", folded)
-
-
-def _words(text: str) -> list[str]:
-    if text.count(",") == 1 and "@" not in text:
-        last, first = text.split(",")  # Outlook's "Gross, Juergen"
-        text = f"{first} {last}"
-    return [w for w in re.split(r"[^a-z0-9]+", fold_name(text)) if w]
-
-
-def _word_match(short: str, full: str) -> bool:
-    if full.startswith(short):
-        return True
-    if len(short) >= 5 and difflib.SequenceMatcher(None, short, full).ratio() >= 0.85:
-        return True  # a typo in the mail: "Olaf Herring" for "Olaf Hering"
-    # mangled accents ("MonnÃ" for "Monné") keep the stem
-    common = 0
-    for a, b in zip(short, full, strict=False):
-        if a != b:
-            break
-        common += 1
-    return common >= 4 and abs(len(short) - len(full)) <= 2
-
-
-def _name_match(owner: str, name: str) -> bool:
-    ow, nw = _words(owner), _words(name)
-    if not ow or not nw:
-        return False
-    if ow == nw:
-        return True
-    compact = "".join(ow)
-    if len(ow) == 1 and compact in (
-        "".join(nw),
-        nw[0] + "".join(w[0] for w in nw[1:]),
-        "".join(w[0] for w in nw),
-    ):
-        return True
-    if len(ow) > len(nw):
-        return False
-    if all(_word_match(a, b) for a, b in zip(ow, nw, strict=False)):
-        return True
-    # a middle name left out: "Konrad Wilk" for "Konrad Rzeszutek Wilk"
-    return len(ow) == 2 and ow[0] == nw[0] and len(ow[1]) >= 3 and ow[1] == nw[-1]
-
-
-def _names_of(sender: Sender, aliases: Mapping[str, tuple[str, ...]]) -> list[str]:
-    names = [n for n in (sender.name,) if n.strip()]
-    addr = sender.addr.lower()
-    if addr:
-        names += [n for n, addrs in aliases.items() if addr in (a.lower() for a in addrs)]
-        local = addr.split("@", 1)[0]
-        if re.search(r"[._-]", local):
-            names.append(local)
-    return names
-
-
-def same_person(owner: str, sender: Sender, aliases: Mapping[str, tuple[str, ...]] = {}) -> bool:
-    """Whether an owner string names the sender."""
-    if "@" in owner and sender.addr:
-        return owner.strip("<> ").lower() == sender.addr.lower()
-    return any(_name_match(owner, n) for n in _names_of(sender, aliases))
-
-
 def is_release_manager(sender: Sender, policy: Policy) -> bool:
     for entry in policy.release_managers:
         name, addr = email.utils.parseaddr(entry)
         if addr and sender.addr and addr.lower() == sender.addr.lower():
             return True
-        if name and _words(name) == _words(sender.name):
+        if name and name_words(name) == name_words(sender.name):
             return True
         if name and any(sender.addr.lower() == a.lower() for a in policy.aliases.get(name, ())):
             return True
@@ -185,11 +97,11 @@ def _noop(action: Action, item: Item, sender: Sender, policy: Policy) -> str:
             return f"{item.id} cannot go from {item.status.value} to {new.value}"
     elif action.kind is ActionKind.CLAIM:
         claimant = str(value.get("owner", ""))
-        if any(_name_match(o, claimant) or _name_match(claimant, o) for o in item.owners):
+        if any(names_match(o, claimant) or names_match(claimant, o) for o in item.owners):
             return f"{item.id} is already owned by {claimant}"
     elif action.kind is ActionKind.UNCLAIM:
         leaver = str(value.get("owner", ""))
-        if not any(_name_match(o, leaver) or _name_match(leaver, o) for o in item.owners):
+        if not any(names_match(o, leaver) or names_match(leaver, o) for o in item.owners):
             return f"{leaver} does not own {item.id}"
     elif action.kind is ActionKind.LINK:
         key = Link(

@@ -11,88 +11,21 @@ import event carries); anything else is wrapped with textwrap at ``width``.
 from __future__ import annotations
 
 import datetime as dt
-import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from relbot.core.events import Event, Kind, describe_event
-from relbot.core.model import Item, Milestone, Section, Status, Tracker
-from relbot.core.outline_items import (
+from relbot.core.changes import changes_since
+from relbot.core.statusmail.items import (
     ItemHead,
     deferral_release,
     format_item_head,
     head_key,
 )
-from relbot.core.reconcile import outline_head
-
-
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
-    """How the mail looks: the ``[render]`` config keys."""
-
-    width: int = 72
-    item_ids: bool = False
-    call_for_volunteers: bool = False
-    #: sections whose unclaimed items are listed (substrings of the key)
-    volunteer_sections: tuple[str, ...] = ("blocker",)
-    #: how "changes since" names the last mail, e.g. "16 April 2012"
-    changes_label: str = ""
-    #: heads the list of unclaimed items; its first words should be one of
-    #: the importer's ``skip_blocks`` so a re-import leaves the list out
-    volunteer_text: str = "Volunteers wanted for these unclaimed items:"
-    #: show the events after this time as "changes since last week"
-    changes_since: dt.datetime | None = None
-    #: ``{title}`` and ``{key}`` are the section's
-    heading_style: str = "{title}:"
-    release_managers: tuple[str, ...] = ()
-    greeting: str = "Plan for a {release} release:"
-    timeline_intro: str = "The time line is as follows:"
-    marker: str = "<< WE ARE HERE"
-    #: column of a marker on its own line; -1 puts it at the end of the milestone
-    marker_column: int = 55
-    #: columns before a top-level bullet, and per nesting level
-    indent: int = 6
-    step: int = 8
-    #: how long a done or dropped item stays in the mail
-    done_days: int = 7
-    #: keep the RM's own line breaks while an item is unchanged
-    keep_layout: bool = True
-    #: most lines per person in the changes part
-    max_changes: int = 20
-
-
-@dataclass(frozen=True, slots=True)
-class ItemView:
-    id: str
-    depth: int
-    text: str
-    owners: tuple[str, ...]
-    status: str
-    lines: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SectionView:
-    key: str
-    heading: str
-    items: tuple[ItemView, ...]
-    #: the section's free paragraphs, each a tuple of lines
-    notes: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StatusView:
-    release: str
-    preamble: tuple[str, ...]
-    timeline: tuple[str, ...]
-    intro: tuple[tuple[str, ...], ...]
-    changes_heading: str
-    changes: tuple[str, ...]
-    volunteers: tuple[str, ...]
-    sections: tuple[SectionView, ...]
-    footnotes: tuple[str, ...]
-    closing: tuple[str, ...]
+from relbot.core.tracker.events import Event
+from relbot.core.tracker.model import Item, Milestone, Section, Status, Tracker
+from relbot.core.tracker.reconcile import outline_head
+from relbot.core.views import ItemView, RenderOptions, SectionView, StatusView, wrap_hanging
 
 
 def build_status_view(
@@ -117,7 +50,7 @@ def build_status_view(
         preamble.append(options.greeting.format(release=tracker.release))
     if tracker.milestones and options.timeline_intro:
         preamble.append(options.timeline_intro)
-    heading, changes = _changes(tracker, events, options)
+    heading, changes = changes_since(tracker, events, options)
     return StatusView(
         release=tracker.release,
         preamble=tuple(preamble),
@@ -242,17 +175,6 @@ def _state_said(tracker: Tracker, it: Item) -> bool:
     )
 
 
-def _wrap(text: str, first: str, rest: str, width: int) -> list[str]:
-    return textwrap.wrap(
-        text,
-        width,
-        initial_indent=first,
-        subsequent_indent=rest,
-        break_long_words=False,
-        break_on_hyphens=False,
-    ) or [first.rstrip()]
-
-
 def _item_view(
     tracker: Tracker,
     it: Item,
@@ -279,100 +201,11 @@ def _item_view(
     else:
         said = _state_said(tracker, it)
         text = format_item_head(head, show_id=options.item_ids, state_said=said)
-        lines = _wrap(text, first, rest, options.width)
+        lines = wrap_hanging(text, first, rest, options.width)
     for extra in (*it.notes, *(str(link) for link in it.links)):
         # "- " as the indent keeps a long URL on the dash's line
-        lines += _wrap(extra, rest + "- ", rest + "  ", options.width)
+        lines += wrap_hanging(extra, rest + "- ", rest + "  ", options.width)
     return ItemView(it.id, depth, it.text, it.owners, it.status.value, tuple(lines))
-
-
-def _source(source: str, tracker: Tracker) -> str:
-    if "@" not in source:
-        return source
-    mail = tracker.status_mail(source)
-    if mail is not None and mail.date is not None:
-        return f"status mail of {mail.date:%d %B %Y}"
-    return f"<{source}>"
-
-
-def _changes(
-    tracker: Tracker, events: Sequence[Event], options: RenderOptions
-) -> tuple[str, tuple[str, ...]]:
-    """Who changed what since ``changes_since``: per person, one line per item and mail."""
-    if options.changes_since is None:
-        return "", ()
-    since = options.changes_since
-    # (actor) -> (item or "", source) -> phrases, in the order they happened
-    per_actor: dict[str, dict[tuple[str, str], list[str]]] = {}
-    for e in events:
-        if e.at <= since or e.kind in (Kind.STATUS_MAIL, Kind.UNDO):
-            continue
-        key = (e.item or "", e.source)
-        phrases = per_actor.setdefault(e.actor or "someone", {}).setdefault(key, [])
-        phrase = _phrase(e) if e.item else describe_event(e, tracker)
-        if phrase not in phrases:
-            phrases.append(phrase)
-    label = options.changes_label or f"{since:%d %B %Y}"
-    heading = f"Changes since {label}:"
-    if not per_actor:
-        return heading, ("No changes since then.",)
-    lines: list[str] = []
-    for actor, groups in per_actor.items():
-        lines.append(f"{actor}:")
-        whats = [
-            f"{_subject(tracker, item)}: {'; '.join(phrases)} ({_source(source, tracker)})"
-            if item
-            else f"{'; '.join(phrases)} ({_source(source, tracker)})"
-            for (item, source), phrases in groups.items()
-        ]
-        for what in whats[: options.max_changes]:
-            lines += _wrap(what, "  - ", "    ", options.width)
-        if len(whats) > options.max_changes:
-            lines.append(f"  - ... and {len(whats) - options.max_changes} more")
-    return heading, tuple(lines)
-
-
-def _subject(tracker: Tracker, item_id: str) -> str:
-    item = tracker.item(item_id)
-    if item is None:
-        return item_id
-    words = item.text.split()
-    short = " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
-    return f"{item_id} {short}"
-
-
-def _phrase(e: Event) -> str:
-    """What one item event did, without naming the item."""
-    d = e.data
-    match e.kind:
-        case Kind.CLAIM:
-            return f"claimed by {d.get('owner', '')}"
-        case Kind.UNCLAIM:
-            return f"{d['owner']} stepped back" if d.get("owner") else "unclaimed"
-        case Kind.STATUS:
-            words = f"now {d.get('status', '')}"
-            if d.get("version"):
-                words += f" ({d['version']})"
-            if d.get("release"):
-                words += f" to {d['release']}"
-            return words
-        case Kind.LINK:
-            target = d.get("url") or (f"<{d['message_id']}>" if d.get("message_id") else "")
-            target = target or str(d.get("tracker_id", ""))
-            title = str(d.get("title", ""))
-            return f"pointer {title} {target}".replace("  ", " ").strip()
-        case Kind.NOTE:
-            return f"note: {d.get('text', '')}"
-        case Kind.ADD:
-            return "added"
-        case Kind.EDIT:
-            return "text edited" if "text" in d else "edited"
-        case Kind.MOVE:
-            return f"moved to {d.get('parent') or d.get('section')}"
-        case Kind.REMOVE:
-            return "removed"
-        case _:
-            return e.kind.value
 
 
 def _volunteers(
@@ -420,10 +253,10 @@ def _volunteers(
     ]
     if not free:
         return ()
-    lines = _wrap(options.volunteer_text, "", "", options.width)
+    lines = wrap_hanging(options.volunteer_text, "", "", options.width)
     for it in free:
         words = it.text.split()
         short = " ".join(words[:10]) + (" ..." if len(words) > 10 else "")
         label = f"[{it.id}] {short}" if options.item_ids else short
-        lines += _wrap(label, "  * ", "    ", options.width)
+        lines += wrap_hanging(label, "  * ", "    ", options.width)
     return tuple(lines)

@@ -13,7 +13,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from relbot.core.render import StatusView
+from relbot.core.views import StatusView
 from relbot.errors import ConfigError
 
 

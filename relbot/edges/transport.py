@@ -27,10 +27,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
-from relbot.config import SmtpConfig
+from relbot.core.settings import SmtpConfig
 from relbot.errors import DeliveryError
 
-log = logging.getLogger("relbot.transport")
+log = logging.getLogger("relbot.edges.transport")
 
 #: CRLF, no folding below 998: with the default 78 a Message-ID longer than
 #: about 77 characters in In-Reply-To/References is RFC 2047-encoded

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
 
-from relbot.core.events import Event, Kind, apply_event, fold
-from relbot.core.model import Tracker
-from relbot.store import Store
+from relbot.core.tracker.events import Event, Kind, apply_event, fold
+from relbot.core.tracker.model import Tracker
+from relbot.edges.store.store import Store
 
 
 class History:

@@ -13,38 +13,43 @@ holds up the messages after it.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Connection
 
-from relbot.core.actions import REVIEW_KINDS, Action, ActionKind
-from relbot.core.confirm import confirms_update
-from relbot.core.events import Event, fold
-from relbot.core.message import Message, read_header_fields, read_message
-from relbot.core.model import Milestone, Tracker
 from relbot.core.policy import Decision, is_release_manager
-from relbot.core.quotes import Block, BlockKind, quote_text, split_body
-from relbot.core.reply import (
-    ReplyResult,
-    ReplyRules,
-    action_events,
-    sender_of,
-    understand_reply,
+from relbot.core.replies.actions import REVIEW_KINDS, Action, ActionKind
+from relbot.core.replies.message import Message, read_header_fields, read_message
+from relbot.core.replies.quotes import split_body
+from relbot.core.replies.reply import action_events, sender_of
+from relbot.core.replies.threads import (
+    Guards,
+    Membership,
+    base_subject,
+    guard_reason,
+    thread_membership,
 )
-from relbot.core.threads import Guards, Membership, base_subject, guard_reason, thread_membership
+from relbot.edges.mailbox import RawMail
+from relbot.edges.store.store import Store
 from relbot.errors import RelbotError, UsageError
-from relbot.history import History, apply_all
-from relbot.mailbox import RawMail
-from relbot.outbox import Outbox, State
-from relbot.service import Service
-from relbot.store import Store
+from relbot.service.history import History, apply_all
+from relbot.service.outbox import Outbox, State
+from relbot.service.understanding import (
+    _address,
+    _hold_all,
+    _said_in,
+    agreed_evidence,
+    decide_proposal,
+    reply_rules,
+    understand,
+)
+from relbot.service.wiring import Service
 
-log = logging.getLogger("relbot.ingest")
+log = logging.getLogger("relbot.service.ingest")
 
 #: the id relbot gives a week's preview (relbot.core.compose): a reply to it
 #: is an RM reviewing that week's mail
@@ -73,19 +78,6 @@ class IngestReport:
             f"pending {self.pending}, ignored {self.ignored}, quarantined {self.quarantined}, "
             f"duplicates {self.duplicates}, loop-guarded {self.guarded}"
         )
-
-
-def reply_rules(service: Service) -> ReplyRules:
-    cfg = service.config
-    return ReplyRules(
-        prefix=cfg.parsing.command_prefix,
-        threshold=cfg.parsing.confidence_threshold,
-        tracker_prefixes=cfg.parsing.tracker_prefixes,
-        release_managers=cfg.people.release_managers,
-        aliases=cfg.people.aliases,
-        freeze_milestone=cfg.release.freeze_milestone,
-        milestones=tuple(Milestone(m.when, m.label, m.date) for m in cfg.release.milestones),
-    )
 
 
 #: parsed messages kept for the answers that follow them
@@ -394,32 +386,6 @@ class Ingestor:
             self.report.lines.append(f"{verb} {row} by {by}: cannot, it is {state}")
 
 
-def agreed_evidence(blocks: Sequence[Block]) -> list[str] | None:
-    """The quoted text an RM's agreeing words stand under; None: no agreement.
-
-    A top-posted agreement (no quote above it) stands for the whole mail, an
-    empty string that every evidence is "said in".
-    """
-    agreed: list[str] = []
-    quote = ""
-    seen_quote = False
-    for block in blocks:
-        if block.kind is BlockKind.QUOTE:
-            quote = " ".join(quote_text(block).split())
-            seen_quote = True
-            continue
-        if confirms_update(quote_text(block)):
-            agreed.append(quote if seen_quote else "")
-    return agreed or None
-
-
-def _said_in(evidence: str, quote: str) -> bool:
-    if not quote:
-        return True
-    words = " ".join(evidence.split())
-    return bool(words) and words[:60] in quote
-
-
 def _week_of_id(message_id: str) -> str:
     """The week a preview's Message-ID names, else ''."""
     m = _PREVIEW_ID.match(message_id)
@@ -429,81 +395,3 @@ def _week_of_id(message_id: str) -> str:
 def _pending_week(box: Outbox, conn: Connection) -> str:
     row = box.pending(conn)
     return row.week if row else ""
-
-
-def understand(
-    msg: Message,
-    tracker: Tracker,
-    events: list[Event],
-    rules: ReplyRules,
-    today: dt.date,
-    *,
-    shown: Callable[[int], Tracker | None] | None = None,
-    parent: Message | None = None,
-) -> ReplyResult:
-    """Understand a reply against the status mail it answers (else the tracker).
-
-    ``shown(event_count)`` gives the state a status mail showed; by default
-    ``events`` are folded up to it. ``parent`` is the mail it answers, if read.
-    """
-    replied: Tracker | None = None
-    for ref in msg.thread_ids:
-        mail = tracker.status_mail(ref)
-        if mail is not None:
-            if shown is not None:
-                replied = shown(mail.event_count)
-            elif mail.event_count:
-                replied = fold(events[: mail.event_count])
-            break
-    return understand_reply(
-        msg, tracker=tracker, replied_state=replied, rules=rules, today=today, parent=parent
-    )
-
-
-def decide_proposal(
-    store: Store, conn: Connection, proposal_id: int, *, accept: bool, by: str, now: dt.datetime
-) -> list[Event]:
-    """Accept (apply) or reject one pending proposal, inside ``conn``'s transaction."""
-    row = store.proposal(proposal_id, conn)
-    if row is None:
-        raise UsageError(f"no proposal {proposal_id} (see `relbot pending`)")
-    if row.state != "pending":
-        raise UsageError(f"proposal {proposal_id} is already {row.state}")
-    stored: list[Event] = []
-    if accept:
-        action = Action(
-            kind=ActionKind(row.action),
-            item=row.item,
-            value=row.value or {},
-            who=row.who,
-            evidence=row.evidence,
-            confidence=row.confidence,
-        )
-        tracker = store.tracker(conn)
-        events = action_events(
-            action, tracker, actor=row.who or by, source=row.message_id or "cli", at=now
-        )
-        if not events:
-            raise UsageError(
-                f"proposal {proposal_id} no longer applies"
-                + (f" ({row.item} is not in the tracker)" if row.item else "")
-            )
-        stored = store.append_events(conn, events)
-    store.decide_proposal(
-        conn, proposal_id, state="accepted" if accept else "rejected", by=by, at=now
-    )
-    return stored
-
-
-def _hold_all(result: ReplyResult, reason: str) -> ReplyResult:
-    held = tuple(
-        replace(d, decision=Decision.PENDING, reason=reason)
-        if d.decision is Decision.APPLY and d.action.kind not in REVIEW_KINDS
-        else d
-        for d in result.actions
-    )
-    return replace(result, actions=held)
-
-
-def _address(entry: str) -> str:
-    return email.utils.parseaddr(entry)[1].lower()

@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from relbot.core.message import read_header_fields
+from relbot.core.replies.message import read_header_fields
+from relbot.edges.mailbox import iter_paths
+from relbot.edges.store.store import Store, from_utc, outbox_table, utc
 from relbot.errors import MailboxError, StoreError, UsageError
-from relbot.mailbox import iter_paths
-from relbot.service import Service
-from relbot.store import Store, from_utc, outbox_table, utc
+from relbot.service.wiring import Service
 
 
 class State(StrEnum):
@@ -272,9 +272,7 @@ def reached_list(service: Service, message_id: str) -> bool:
     """
     config = service.config
     if config.mailbox.source == "imap":
-        from relbot.poller import open_source
-
-        with open_source(service) as source:
+        with service.imap_source() as source:
             for folder in config.imap.folders:
                 source.select(folder)
                 if source.search_message_id(message_id):

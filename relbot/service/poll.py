@@ -20,22 +20,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from relbot.core.threads import Membership
+from relbot.core.replies.threads import Membership
+from relbot.edges.imap.client import FolderState, MailSource
+from relbot.edges.imap.reconnect import Backoff, is_transient, reconnecting
+from relbot.edges.mailbox import RawMail, iter_paths
 from relbot.errors import MailboxError, RelbotError
-from relbot.imap import (
-    Backoff,
-    FolderState,
-    ImapSource,
-    MailSource,
-    is_transient,
-    reconnecting,
-)
-from relbot.ingest import Ingestor, IngestReport
-from relbot.mailbox import RawMail, iter_paths
-from relbot.secrets import resolve_password
-from relbot.service import Service
+from relbot.service.ingest import Ingestor, IngestReport
+from relbot.service.wiring import Service
 
-log = logging.getLogger("relbot.poller")
+log = logging.getLogger("relbot.service.poll")
 
 #: seconds between syncs while IDLE reports nothing
 RECHECK = 60.0
@@ -55,12 +48,6 @@ class PollReport:
     def summary(self) -> str:
         kb = self.bytes_fetched / 1024
         return f"{self.ingest.summary()}; fetched {kb:.1f} KiB in {self.seconds:.2f} s"
-
-
-def open_source(service: Service) -> ImapSource:
-    cfg = service.config.imap
-    password = resolve_password(cfg.password_env, cfg.password_command, what="[imap]")
-    return ImapSource(cfg, password)
 
 
 def sync_folder(
@@ -134,7 +121,7 @@ def poll_imap_once(
     started = time.perf_counter()
     ingestor = Ingestor(service, now=now)
     own = source is None
-    src = source if source is not None else open_source(service)
+    src = source if source is not None else service.imap_source()
     before = src.bytes_received
     can_idle = False
     try:
@@ -197,7 +184,7 @@ def watch(
         return
     while not stop.is_set():
         try:
-            source = reconnecting(lambda: open_source(service), backoff=backoff)
+            source = reconnecting(lambda: service.imap_source(), backoff=backoff)
         except MailboxError as exc:
             log.error("%s", exc)
             stop.wait(backoff.next_delay())

@@ -6,8 +6,8 @@ and it goes out on time unless one of them holds it (``relbot hold``, or
 ``#relbot hold`` in a reply to the preview); ``approve`` mails the draft
 and sends only after ``relbot approve`` or an RM's ``#relbot approve``.
 The preview shows a diff against last week's mail. Holding and approving
-move the week's outbox row (``relbot.outbox``); the send itself is
-``relbot.weekly``'s, which tells the release managers here when the list
+move the week's outbox row (``relbot.service.outbox``); the send itself is
+``relbot.service.weekly``'s, which tells the release managers here when the list
 refuses a mail for good.
 """
 
@@ -26,10 +26,7 @@ from relbot.core.compose import (
     parse_message,
 )
 from relbot.errors import DeliveryError
-from relbot.outbox import Outbox, OutboxRow, State
-from relbot.scheduler import describe_time, next_slot, week_of
-from relbot.service import Service
-from relbot.weekly import (
+from relbot.service.draft import (
     LEASE,
     LEASE_TTL,
     Outcome,
@@ -40,8 +37,11 @@ from relbot.weekly import (
     refresh_draft,
     result_for,
 )
+from relbot.service.outbox import Outbox, OutboxRow, State
+from relbot.service.weeks import describe_time, next_slot, week_of
+from relbot.service.wiring import Service
 
-log = logging.getLogger("relbot.review")
+log = logging.getLogger("relbot.service.review")
 
 
 def preview_weekly(service: Service, now: dt.datetime) -> SendResult:

@@ -13,7 +13,7 @@ they reach the running ``Runner`` through ``active_runner()``, which also
 holds the clock, so tests can run the jobs against a clock of their own.
 
 ``relbot run`` also follows the mailbox in a thread of its own
-(``relbot.poller.watch``: IMAP IDLE where the server has it), so a reply is
+(``relbot.service.poll.watch``: IMAP IDLE where the server has it), so a reply is
 read within a second or so of its delivery rather than at the next poll.
 """
 
@@ -24,9 +24,8 @@ import datetime as dt
 import logging
 import signal
 import threading
-from collections.abc import Callable
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -37,17 +36,24 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from relbot.config import ScheduleConfig, parse_send_time
-from relbot.core.compose import week_key
 from relbot.errors import RelbotError
-from relbot.outbox import Outbox, State
-from relbot.service import Service
+from relbot.service.draft import Outcome, SendResult
+from relbot.service.outbox import Outbox, State
+from relbot.service.poll import PollReport, poll_once, watch
+from relbot.service.review import preview_weekly
+from relbot.service.weekly import send_weekly
+from relbot.service.weeks import (
+    Clock,
+    describe_time,
+    latest_slot,
+    preview_trigger,
+    send_trigger,
+    utc_now,
+    week_of,
+)
+from relbot.service.wiring import Service
 
-if TYPE_CHECKING:
-    from relbot.poller import PollReport
-    from relbot.weekly import SendResult
-
-log = logging.getLogger("relbot.scheduler")
+log = logging.getLogger("relbot.service.scheduler")
 
 SEND_JOB = "weekly-send"
 PREVIEW_JOB = "weekly-preview"
@@ -56,69 +62,6 @@ POLL_JOB = "poll"
 FOLLOWER_JOIN = 15.0
 #: seconds before following the mailbox again after an unexpected error
 FOLLOWER_RETRY = 30.0
-_WEEK_MINUTES = 7 * 24 * 60
-_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-Clock = Callable[[], dt.datetime]
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-# -- the send slots ------------------------------------------------------------
-
-
-def send_trigger(schedule: ScheduleConfig) -> CronTrigger:
-    """``send = "mon 12:00"`` in ``timezone``, as a cron trigger on weekday names."""
-    day, hour, minute = parse_send_time(schedule.send)
-    return CronTrigger(
-        day_of_week=day, hour=hour, minute=minute, timezone=ZoneInfo(schedule.timezone)
-    )
-
-
-def preview_trigger(schedule: ScheduleConfig) -> CronTrigger:
-    """``preview_hours`` before the send time, on the local wall clock."""
-    day, hour, minute = parse_send_time(schedule.send)
-    at = _DAYS.index(day) * 1440 + hour * 60 + minute - round(schedule.preview_hours * 60)
-    at %= _WEEK_MINUTES
-    return CronTrigger(
-        day_of_week=_DAYS[at // 1440],
-        hour=at % 1440 // 60,
-        minute=at % 60,
-        timezone=ZoneInfo(schedule.timezone),
-    )
-
-
-def latest_slot(now: dt.datetime, schedule: ScheduleConfig) -> dt.datetime:
-    """The last send time at or before ``now`` (local time zone)."""
-    trigger = send_trigger(schedule)
-    found = trigger.get_next_fire_time(None, now - dt.timedelta(days=8))
-    last = found
-    while found is not None and found <= now:
-        last = found
-        found = trigger.get_next_fire_time(found, found + dt.timedelta(seconds=1))
-    assert last is not None and last <= now, "a weekly trigger fires within 8 days"
-    return last  # type: ignore[no-any-return]
-
-
-def next_slot(now: dt.datetime, schedule: ScheduleConfig) -> dt.datetime:
-    """The first send time after ``now``."""
-    found = send_trigger(schedule).get_next_fire_time(None, now + dt.timedelta(seconds=1))
-    assert found is not None
-    return found  # type: ignore[no-any-return]
-
-
-def week_of(slot: dt.datetime, schedule: ScheduleConfig) -> str:
-    """The outbox key of a slot: its ISO week in the configured time zone."""
-    return week_key(slot.astimezone(ZoneInfo(schedule.timezone)).date())
-
-
-def describe_time(moment: dt.datetime, schedule: ScheduleConfig) -> str:
-    """``Mon 30 Nov 2026 12:00 GMT``."""
-    return moment.astimezone(ZoneInfo(schedule.timezone)).strftime("%a %d %b %Y %H:%M %Z")
-
-
 # -- the running scheduler -------------------------------------------------------
 
 
@@ -153,7 +96,7 @@ class Runner:
     """The scheduler of one relbot process, with its jobs and its clock.
 
     With ``follow_mail`` (``relbot run``) a thread follows the mailbox with
-    ``relbot.poller.watch`` (IDLE where the server has it) while the
+    ``relbot.service.poll.watch`` (IDLE where the server has it) while the
     scheduler runs; the poll job then only catches up on a due preview or
     send, and runs at once after each batch of new thread mail, as it did
     after reading mail itself.
@@ -188,7 +131,7 @@ class Runner:
         schedule = self.service.config.schedule
         grace = max(1, round(schedule.misfire_grace_hours * 3600))
         self._add(
-            "relbot.scheduler:send_job",
+            "relbot.service.scheduler:send_job",
             send_trigger(schedule),
             SEND_JOB,
             grace,
@@ -199,7 +142,7 @@ class Runner:
                 self.scheduler.remove_job(PREVIEW_JOB)
         else:
             self._add(
-                "relbot.scheduler:preview_job",
+                "relbot.service.scheduler:preview_job",
                 preview_trigger(schedule),
                 PREVIEW_JOB,
                 grace,
@@ -207,7 +150,7 @@ class Runner:
             )
         interval = max(1.0, schedule.poll_interval)
         self.scheduler.add_job(
-            "relbot.scheduler:poll_job",
+            "relbot.service.scheduler:poll_job",
             IntervalTrigger(seconds=interval),
             id=POLL_JOB,
             name="read new mail",
@@ -303,7 +246,6 @@ class Runner:
 
     def _follow_mail(self, stop: threading.Event) -> None:
         """Read new mail as it arrives until ``stop``; an unexpected error restarts it."""
-        from relbot.poller import watch
 
         first = True
 
@@ -338,7 +280,6 @@ class Runner:
 
 
 def send_job() -> None:
-    from relbot.weekly import send_weekly
 
     runner = active_runner()
     result = send_weekly(runner.service, runner.clock())
@@ -346,7 +287,6 @@ def send_job() -> None:
 
 
 def preview_job() -> None:
-    from relbot.review import preview_weekly
 
     runner = active_runner()
     result = preview_weekly(runner.service, runner.clock())
@@ -367,8 +307,6 @@ def poll_job() -> None:
 
 def tick(service: Service, now: dt.datetime) -> list[SendResult]:
     """What the poll job does after reading mail: a due preview, a due or retried send."""
-    from relbot.review import preview_weekly
-    from relbot.weekly import Outcome, send_weekly
 
     results: list[SendResult] = []
     schedule = service.config.schedule
@@ -390,7 +328,7 @@ def tick(service: Service, now: dt.datetime) -> list[SendResult]:
 def poll_mail(service: Service) -> None:
     """Read new mail into the store; a failure is logged, the schedule goes on."""
     try:
-        report = service.poll_once()
+        report = poll_once(service, now=utc_now)
     except RelbotError as exc:
         log.warning("reading mail failed: %s", exc)
         return

@@ -12,15 +12,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from relbot.core.events import Event, Kind
-from relbot.core.message import decode_bytes, read_message
-from relbot.core.model import Milestone, Tracker
-from relbot.core.outline import read_status_mail
-from relbot.core.reconcile import outline_events
-from relbot.core.render import RenderOptions, build_status_view
+from relbot.core.render import build_status_view
+from relbot.core.replies.headers import decode_bytes
+from relbot.core.replies.message import read_message
+from relbot.core.statusmail.reader import read_status_mail
+from relbot.core.tracker.events import Event, Kind
+from relbot.core.tracker.model import Milestone, Tracker
+from relbot.core.tracker.reconcile import outline_events
+from relbot.core.views import RenderOptions
+from relbot.edges.templating import render_status
 from relbot.errors import ImportFailed
-from relbot.service import Service, person_name
-from relbot.templating import render_status
+from relbot.service.wiring import Service, person_name
 
 #: an RFC 822 message starts with header lines; a bare body does not
 _HEADER_LINE = re.compile(rb"^(From |[A-Za-z0-9-]{2,40}:[ \t])")

@@ -19,7 +19,7 @@ The protocol, in order:
    The connection lost after the whole mail went out: the list may have it,
    so the row stays ``sending`` and step 4 decides, as after a crash.
 
-Review: ``auto`` sends on time; ``preview`` (``relbot.review``) mails the
+Review: ``auto`` sends on time; ``preview`` (``relbot.service.review``) mails the
 draft to the release managers ``preview_hours`` ahead and sends on time
 unless held; ``approve`` sends only an approved mail.
 """
@@ -28,124 +28,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
-from dataclasses import dataclass
-from email.message import EmailMessage
-from enum import StrEnum
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from relbot.config import Config
-from relbot.core.compose import (
-    MailSettings,
-    addr_specs,
-    blocker_owner_addresses,
-    compose_status,
-    message_bytes,
-    parse_message,
-    status_message_id,
-    subject_line,
-)
-from relbot.core.events import Event, Kind
+from relbot.core.compose import addr_specs, message_bytes, parse_message
+from relbot.core.settings import Config
+from relbot.core.tracker.events import Event, Kind
+from relbot.edges.transport import FileTransport
 from relbot.errors import DeliveryError, RelbotError
-from relbot.outbox import Outbox, OutboxRow, State, reached_list
-from relbot.scheduler import describe_time, latest_slot, week_of
-from relbot.service import Service, person_name
-from relbot.statusmail import render_week
-from relbot.transport import FileTransport
+from relbot.service.draft import (
+    LEASE,
+    LEASE_TTL,
+    Outcome,
+    SendResult,
+    build_week_mail,
+    lease_holder,
+    mail_settings,
+    refresh_draft,
+    result_for,
+)
+from relbot.service.outbox import Outbox, OutboxRow, State, reached_list
+from relbot.service.review import send_preview, tell_refused
+from relbot.service.weeks import describe_time, latest_slot, week_of
+from relbot.service.wiring import Service, person_name
 
-log = logging.getLogger("relbot.weekly")
-
-LEASE = "weekly-send"
-#: longer than any send with the transport's retries; a crashed holder's
-#: lease runs out after this
-LEASE_TTL = dt.timedelta(minutes=15)
-
-
-class Outcome(StrEnum):
-    SENT = "sent"
-    #: after a crash: the mail was already on the list, so it was not resent
-    FOUND_ON_LIST = "found on the list"
-    ALREADY_SENT = "already sent"
-    PREVIEWED = "previewed"
-    NOT_DUE = "not due"
-    MISSED = "missed"
-    HELD = "held"
-    AWAITING_APPROVAL = "awaiting approval"
-    RETRY_LATER = "retry later"
-    #: an interrupted send that is not on the list yet, tried too recently to
-    #: send again (``[mail] resend_after_minutes``)
-    WAITING_FOR_LIST = "waiting for the list"
-    #: the connection was lost after the whole mail went out: it stays
-    #: ``sending`` and is looked for on the list before any second attempt
-    UNCERTAIN = "uncertain"
-    FAILED = "failed"
-    BUSY = "busy"
-    DRY_RUN = "dry run"
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    outcome: Outcome
-    week: str
-    message_id: str = ""
-    #: one line for the log and the command line
-    detail: str = ""
-    #: where the file transport wrote the mail
-    path: Path | None = None
-
-
-def mail_settings(config: Config) -> MailSettings:
-    m = config.mail
-    return MailSettings(
-        from_addr=m.from_addr,
-        to=m.to,
-        domain=m.message_id_domain,
-        cc=m.cc,
-        reply_to=m.reply_to,
-        subject=m.subject,
-        threading=m.threading,
-    )
-
-
-def build_week_mail(service: Service, now: dt.datetime, slot: dt.datetime) -> EmailMessage:
-    """The status mail for ``slot``'s week, rendered from the tracker as of ``now``."""
-    config = service.config
-    zone = ZoneInfo(config.schedule.timezone)
-    week = week_of(slot, config.schedule)
-    tracker = service.tracker()
-    release = tracker.release or config.release.name
-    settings = mail_settings(config)
-    text = render_week(service, today=now.astimezone(zone).date(), now=now)
-    subject = subject_line(
-        config.mail.subject,
-        {
-            "release": release,
-            "next_release": tracker.next_release or config.release.next_release,
-            "date": slot.astimezone(zone).date().isoformat(),
-            "week": week,
-        },
-    )
-    message_id = status_message_id(release, week, settings)
-    floor = dt.datetime.min.replace(tzinfo=dt.UTC)
-    earlier = sorted(tracker.status_mails, key=lambda m: m.date or floor)
-    previous = [m.message_id for m in earlier if m.message_id != message_id]
-    extra_cc: tuple[str, ...] = ()
-    if config.mail.cc_blocker_owners:
-        extra_cc = blocker_owner_addresses(tracker, config.people.aliases)
-    return compose_status(
-        text,
-        settings=settings,
-        subject=subject,
-        date=now,
-        message_id=message_id,
-        previous_ids=previous,
-        extra_cc=extra_cc,
-        week=week,
-    )
-
+log = logging.getLogger("relbot.service.weekly")
 
 # -- sending --------------------------------------------------------------------
 
@@ -218,8 +123,6 @@ def _send_locked(
     if row.state is State.DRAFT:
         if config.schedule.review == "approve":
             if not row.preview_sent:
-                from relbot.review import send_preview  # review builds on this module
-
                 send_preview(service, row, now, slot)
             return result_for(
                 Outcome.AWAITING_APPROVAL,
@@ -239,19 +142,6 @@ def _send_locked(
 
 def _ready_state(config: Config) -> State:
     return State.APPROVED if config.schedule.review == "approve" else State.DRAFT
-
-
-def refresh_draft(
-    service: Service, outbox: Outbox, row: OutboxRow, now: dt.datetime, slot: dt.datetime
-) -> OutboxRow:
-    """Render a draft again just before it goes: the mail shows the latest state."""
-    msg = build_week_mail(service, now, slot)
-    if str(msg["Message-ID"]).strip("<>") != row.message_id:
-        # the release name changed since the draft: keep the id the row has
-        del msg["Message-ID"]
-        msg["Message-ID"] = f"<{row.message_id}>"
-    outbox.update_draft(row.week, raw=message_bytes(msg), subject=str(msg["Subject"]))
-    return outbox.get(row.week) or row
 
 
 def _deliver(service: Service, row: OutboxRow, now: dt.datetime, *, back_to: State) -> SendResult:
@@ -279,8 +169,6 @@ def _deliver(service: Service, row: OutboxRow, now: dt.datetime, *, back_to: Sta
                 row.week, State.FAILED, only_from=frozenset({State.SENDING}), error=str(exc)
             )
             log.error("%s: the status mail was refused and stays in the outbox: %s", row.week, exc)
-            from relbot.review import tell_refused  # review builds on this module
-
             tell_refused(service, row, str(exc), now)
             return result_for(Outcome.FAILED, row, f"{row.week}: refused: {exc}")
         outbox.move(row.week, back_to, only_from=frozenset({State.SENDING}), error=str(exc))
@@ -421,15 +309,3 @@ def _missed(week: str, slot: dt.datetime, late: dt.timedelta, config: Config) ->
     )
     log.warning("%s", detail)
     return SendResult(Outcome.MISSED, week, detail=detail)
-
-
-def result_for(
-    outcome: Outcome, row: OutboxRow, detail: str, path: Path | None = None
-) -> SendResult:
-    """The result of acting on ``row``."""
-    return SendResult(outcome, row.week, row.message_id, detail, path)
-
-
-def lease_holder() -> str:
-    """This process, as the holder of the ``weekly-send`` lease: host, pid, a nonce."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from relbot.config import Config
-from relbot.core.events import Event, Kind
-from relbot.core.model import Item, Tracker, item_number
+from relbot.core.settings import Config
+from relbot.core.tracker.events import Event, Kind
+from relbot.core.tracker.model import Item, Tracker, item_number
+from relbot.edges.store.store import Store
 from relbot.errors import UsageError
-from relbot.store import Store
 
 if TYPE_CHECKING:
-    from relbot.poller import PollReport
-    from relbot.transport import Transport
+    from relbot.edges.imap.client import ImapSource
+    from relbot.edges.transport import Transport
 
 
 def person_name(entry: str) -> str:
@@ -108,11 +108,14 @@ class Service:
 
     # -- reading the mailbox ----------------------------------------------------
 
-    def poll_once(self, now: Callable[[], dt.datetime] | None = None) -> PollReport:
-        """One sync of the configured mailbox (IMAP, maildir or mbox)."""
-        from relbot.poller import poll_once  # the poller is built on this class
+    def imap_source(self) -> ImapSource:
+        """A connection to ``[imap]``, with the password looked up now."""
+        from relbot.edges.imap.client import ImapSource
+        from relbot.edges.secrets import resolve_password
 
-        return poll_once(self, now=now or _utcnow)
+        cfg = self.config.imap
+        password = resolve_password(cfg.password_env, cfg.password_command, what="[imap]")
+        return ImapSource(cfg, password)
 
     # -- sending mail -------------------------------------------------------------
 
@@ -123,15 +126,11 @@ class Service:
         The password is looked up only for SMTP with a username. Assign another
         transport to this attribute to send elsewhere.
         """
-        from relbot.secrets import resolve_password
-        from relbot.transport import make_transport
+        from relbot.edges.secrets import resolve_password
+        from relbot.edges.transport import make_transport
 
         smtp = self.config.smtp
         password = ""
         if smtp.transport == "smtp" and smtp.username:
             password = resolve_password(smtp.password_env, smtp.password_command, what="[smtp]")
         return make_transport(smtp, password, self.config.base_dir)
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from relbot.core.context import Context, ItemIndex
-from relbot.core.model import Tracker
-from relbot.core.phrases import Sentence
-from relbot.core.pointers import Pointer, PointerKind
+from relbot.core.replies.context import Context, ItemIndex
+from relbot.core.replies.phrases import Sentence
+from relbot.core.replies.pointers import Pointer, PointerKind
+from relbot.core.tracker.model import Tracker
 
 
 class ActionKind(StrEnum):

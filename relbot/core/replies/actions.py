@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from relbot.core.action_base import (
+from relbot.core.replies.action_base import (
     BUG_WORDS,
     REVIEW_KINDS,
     Action,
@@ -24,7 +24,7 @@ from relbot.core.action_base import (
     pointer_value,
     version_of,
 )
-from relbot.core.adds import (
+from relbot.core.replies.adds import (
     ME_OWNER,
     add_action,
     bullet_actions,
@@ -34,11 +34,20 @@ from relbot.core.adds import (
     refine_add,
     told_before,
 )
-from relbot.core.context import Context, match_title
-from relbot.core.model import Status, Tracker
-from relbot.core.naming import clause_items, items_named
-from relbot.core.phrases import CONDITION, Cue, Hit, Sentence, find_cues, split_sentences
-from relbot.core.pointers import Pointer, PointerKind, find_pointers
+from relbot.core.replies.context import Context, match_title
+from relbot.core.replies.cues import Cue
+from relbot.core.replies.naming import items_named
+from relbot.core.replies.phrases import CONDITION, Hit, Sentence, find_cues, split_sentences
+from relbot.core.replies.pointers import Pointer, PointerKind, find_pointers
+from relbot.core.replies.targets import (
+    CLAIMS,
+    PRONOUN,
+    STATUS_OF,
+    answer_to_question,
+    cue_targets,
+    own_quoted,
+)
+from relbot.core.tracker.model import Status, Tracker
 
 __all__ = [
     "MAX_SENTENCES",
@@ -54,15 +63,6 @@ __all__ = [
 
 
 _RELEASE = re.compile(r"\b(\d+\.\d+(?:\.\d+)?)\b")
-_STATUS_OF = {
-    Cue.POSTED: Status.PATCHES_POSTED,
-    Cue.PARTLY: Status.PARTLY_DONE,
-    Cue.DONE: Status.DONE,
-    Cue.ASK_DONE: Status.DONE,
-    Cue.DEFER: Status.DEFERRED,
-    Cue.DROP: Status.DROPPED,
-    Cue.RISK: Status.AT_RISK,
-}
 #: "a CI failure, not related to anything on this list; I'm looking into it"
 _OFF_LIST = re.compile(
     r"(?i)\b(?:unrelated|not related) to (?:any(?:thing)?|this|the|these)\b"
@@ -98,7 +98,7 @@ _NOT_VERSION = re.compile(r"\b(?:not|instead of|rather than) (?:v\d+|version \d+
 
 
 def _status_value(hit: Hit, reading: Reading, pointers: Sequence[Pointer]) -> dict[str, str]:
-    status = _STATUS_OF[hit.cue]
+    status = STATUS_OF[hit.cue]
     text = hit.sentence.text
     value = {"status": status.value}
     if status is Status.PATCHES_POSTED:
@@ -219,12 +219,12 @@ def infer_actions(
         seen = sentences[max(0, n - 2) : n]
         item, factor = ctx.item_id, 1.0 if ctx.score >= 0.75 else 0.85
         named = items_named(reading.index, s.text, ctx)
-        own = None if named else _own_quoted(s.text, ctx, reading)
+        own = None if named else own_quoted(s.text, ctx, reading)
         if own is not None:
             item = own  # "Jan's one may, but mine won't": the sender's own of those quoted
         elif len(named) == 1 and named[0] != item:
             item, factor = named[0], 0.85
-        elif not named and spoken_of and not off_list and _PRONOUN.search(s.text):
+        elif not named and spoken_of and not off_list and PRONOUN.search(s.text):
             # "PoD won't happen for 4.2. Please defer it.": "it" is the item just named
             item, factor = spoken_of, 0.85
         elif item is None and ctx.section is None and not named:
@@ -255,7 +255,7 @@ def infer_actions(
         if bullets:
             out += bullets
             continue
-        hits = find_cues(s) or _answer_to_question(s, ctx)
+        hits = find_cues(s) or answer_to_question(s, ctx)
         add = next((h for h in hits if h.cue is Cue.ADD), None)
         if add is not None:
             asked = add_action(add, reading, ctx, pointers)
@@ -308,7 +308,7 @@ def infer_actions(
             continue
         said_status = False
         for h in hits:
-            for target in _targets(h, s, item, named, ctx, reading):
+            for target in cue_targets(h, s, item, named, ctx, reading):
                 weight = (factor if target == item else 0.85) if target else 0.8
                 found, said = _cue_action(h, target, reading, pointers, h.confidence * weight, s)
                 said_status |= said
@@ -336,76 +336,6 @@ def infer_actions(
     return _dedupe(out), len(sentences)
 
 
-#: "the AMD one won't": a bare negative, its verb left in the question it answers
-_ELLIPTIC = re.compile(
-    r"(?i)\b(won't|will not|isn't going to|is not going to|can't)(?=\s*(?:[,.;!]|$|,? (?:at least"
-    r"|i'm afraid|sadly|unfortunately|i think|i fear)))"
-)
-_ASKED = re.compile(
-    r"(?i)\b(?:going to|will|gonna|can)\s+((?:happen|make it|be ready|land|go in|get in)"
-    r"(?: in time)?\s+(?:for|in|by)\s+(?:\d+\.\d+|this release))"
-)
-
-
-def _answer_to_question(s: Sentence, ctx: Context) -> list[Hit]:
-    """Cues of a bare answer ("X won't") to the mail's question ("none of these for 4.2?"),
-    read with the question's verb put back, less sure than words said in full."""
-    said, asked = _ELLIPTIC.search(s.text), _ASKED.search(ctx.question)
-    if said is None or asked is None:
-        return []
-    full = f"{s.text[: said.end()]} {asked.group(1)}{s.text[said.end() :]}"
-    hits = find_cues(Sentence(full, s.line_no))
-    return [replace(h, confidence=h.confidence * 0.7) for h in hits if h.cue in _STATUS_OF]
-
-
-#: "Both are now merged", "all of these went in", "neither of the two will make it"
-_GROUP = re.compile(
-    r"(?i)^(?:\w+[,.!]? )?(?P<two>both|these two|the two|neither)\b"
-    r"(?! of (?:us|you|them\b(?! is| are)))"
-    r"|\b(?:all (?:of )?(?:these|those|the above)|(?P<two2>both of (?:these|them|those)))\b"
-)
-_PRONOUN = re.compile(r"(?i)\b(?:it|this|that)\b")
-_CLAIMS = (Cue.CLAIM, Cue.CLAIM_WEAK, Cue.CLAIM_OTHER, Cue.UNCLAIM)
-
-
-#: "mine is not going to make it", "my one": the sender's own item, not "that one is mine"
-_MINE = re.compile(r"(?<!\bis )(?<!'s )\bmine\b|\bmy one\b", re.I)
-
-
-def _own_quoted(text: str, ctx: Context, reading: Reading) -> str | None:
-    """The one item among several quoted that the sender owns, when the text says "mine"."""
-    if len(ctx.quoted) < 2 or not _MINE.search(text):
-        return None
-    from relbot.core.policy import Sender, same_person  # policy reads actions
-
-    me = Sender(reading.sender, "")
-    owned = [
-        i
-        for i in sorted(ctx.quoted)
-        if (it := reading.tracker.item(i)) is not None
-        and any(same_person(o, me) for o in it.owners)
-    ]
-    return owned[0] if len(owned) == 1 else None
-
-
-def _targets(
-    h: Hit, s: Sentence, item: str | None, named: Sequence[str], ctx: Context, reading: Reading
-) -> Sequence[str | None]:
-    """The items one cue speaks of: those named in its clause, else the sentence's;
-    "both" or "all of these" under a quote of several items, each of them."""
-    if not named:
-        group = _GROUP.search(s.text)
-        pair = group is not None and bool(group.group("two") or group.group("two2"))
-        if group and len(ctx.quoted) >= 2 and (len(ctx.quoted) == 2 or not pair):
-            return sorted(ctx.quoted)
-        return (item,)
-    before = h.cue not in _CLAIMS
-    said = clause_items(
-        reading.index, h.sentence.text, h.match.start(), h.match.end(), ctx, before_only=before
-    )
-    return [i for i in said if i in named] or (item,)
-
-
 def _cue_action(
     h: Hit,
     item: str | None,
@@ -416,13 +346,13 @@ def _cue_action(
 ) -> tuple[Action | None, bool]:
     """The action one cue of sentence ``s`` asks for on one item, and whether it
     spoke of a status."""
-    if h.cue in _CLAIMS:
+    if h.cue in CLAIMS:
         owner = h.match.group("name") if h.cue is Cue.CLAIM_OTHER else reading.sender
         kind = ActionKind.UNCLAIM if h.cue is Cue.UNCLAIM else ActionKind.CLAIM
         return act(kind, item, {"owner": owner}, reading, s, conf), False
     if h.cue is Cue.NOT_DONE:
         return _correction(h, item, reading), True
-    if h.cue in _STATUS_OF:
+    if h.cue in STATUS_OF:
         said = _status_value(h, reading, pointers)
         return act(ActionKind.STATUS, item, said, reading, s, conf), True
     return None, False

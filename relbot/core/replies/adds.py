@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from relbot.core.action_base import (
+from relbot.core.replies.action_base import (
     BUG_WORDS,
     Action,
     ActionKind,
@@ -23,13 +23,13 @@ from relbot.core.action_base import (
     section_for,
     version_of,
 )
-from relbot.core.context import Context, match_chunk
-from relbot.core.model import Status
-from relbot.core.naming import antecedent
-from relbot.core.outline import OutlineHints
-from relbot.core.outline_items import looks_like_name, read_item_head
-from relbot.core.phrases import Hit, Sentence
-from relbot.core.pointers import Pointer, PointerKind, find_pointers
+from relbot.core.replies.context import Context, match_chunk
+from relbot.core.replies.naming import antecedent
+from relbot.core.replies.phrases import Hit, Sentence
+from relbot.core.replies.pointers import Pointer, PointerKind, find_pointers
+from relbot.core.statusmail.items import looks_like_name, read_item_head
+from relbot.core.statusmail.reader import OutlineHints
+from relbot.core.tracker.model import Status
 
 _ITEM_BULLET = re.compile(r"^\s*(?:[*•+-])\s+(\S.*)$")
 _HINTS = OutlineHints()

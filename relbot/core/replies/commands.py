@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from relbot.core.actions import Action, ActionKind, next_release, pointer_value
-from relbot.core.context import Context, tokens
-from relbot.core.model import Status, Tracker, parse_status
-from relbot.core.outline import OutlineHints
-from relbot.core.outline_items import read_item_head
-from relbot.core.pointers import find_pointers
+from relbot.core.replies.actions import Action, ActionKind, next_release, pointer_value
+from relbot.core.replies.context import Context, tokens
+from relbot.core.replies.pointers import find_pointers
+from relbot.core.statusmail.items import read_item_head
+from relbot.core.statusmail.reader import OutlineHints
+from relbot.core.tracker.model import Status, Tracker, parse_status
 
 VERBS = (
     "claim",

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from relbot.core.quotes import Block, BlockKind, quote_text
+from relbot.core.replies.quotes import Block, BlockKind, quote_text
 
 #: the RM says the list reflects (or will reflect) the answer
 _UPDATED = re.compile(

@@ -7,7 +7,7 @@ the mail being answered and gives the block of new text below the run the
 last item matched, or the section when only a heading was quoted. Text with no
 quote above falls back to an explicit item id (``T12``) or to an item's title
 words. Matching is a weighted token overlap through an inverted index built
-once per tracker (``relbot.core.item_index``), so quoting the whole mail costs
+once per tracker (``relbot.core.replies.item_index``), so quoting the whole mail costs
 milliseconds.
 """
 
@@ -18,12 +18,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 # ItemIndex, build_index and tokens are this module's interface too
-from relbot.core.item_index import STOPWORDS as STOPWORDS
-from relbot.core.item_index import URL, SectionEntry, link_key
-from relbot.core.item_index import ItemIndex as ItemIndex
-from relbot.core.item_index import build_index as build_index
-from relbot.core.item_index import tokens as tokens
-from relbot.core.quotes import Block, BlockKind
+from relbot.core.replies.item_index import STOPWORDS as STOPWORDS
+from relbot.core.replies.item_index import URL, SectionEntry, link_key
+from relbot.core.replies.item_index import ItemIndex as ItemIndex
+from relbot.core.replies.item_index import build_index as build_index
+from relbot.core.replies.item_index import tokens as tokens
+from relbot.core.replies.quotes import Block, BlockKind
 
 _ITEM_ID = re.compile(r"(?<![\w/.-])\[?(T\d{1,5})\]?(?![\w/-])")
 _BULLET = re.compile(r"^\s*(?:[*•+-]|\d{1,2}[.)])\s+\S")

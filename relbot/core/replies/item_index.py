@@ -2,7 +2,7 @@
 
 ``build_index`` reads each item once (its words and their weights, its title
 and name, its links, the section headings) into inverted postings, so that
-``relbot.core.context`` can match a quoted chunk or a sentence against every
+``relbot.core.replies.context`` can match a quoted chunk or a sentence against every
 item in one pass. ``tokens`` is the one word splitter both sides use.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from relbot.core.model import Tracker
+from relbot.core.tracker.model import Tracker
 
 STOPWORDS = frozenset(
     re.findall(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from relbot.core.context import Context, ItemIndex, tokens
+from relbot.core.replies.context import Context, ItemIndex, tokens
 
 #: a name word shared by more than this share of the items says little
 _COMMON_SHARE = 0.125

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from relbot.core.actions import (
+from relbot.core.people import Sender
+from relbot.core.policy import Decision, Policy, decide, is_release_manager
+from relbot.core.replies.actions import (
     MAX_SENTENCES,
     REVIEW_KINDS,
     Action,
@@ -26,14 +27,14 @@ from relbot.core.actions import (
     Reading,
     infer_actions,
 )
-from relbot.core.commands import read_commands
-from relbot.core.confirm import agreed_answer
-from relbot.core.context import Context, ItemIndex, attribute_blocks, build_index
-from relbot.core.events import Event, Kind, apply_event
-from relbot.core.message import Message
-from relbot.core.model import Milestone, Status, Tracker
-from relbot.core.policy import Decision, Policy, Sender, decide, is_release_manager
-from relbot.core.quotes import Block, BlockKind, split_body
+from relbot.core.replies.answers import answered_questions
+from relbot.core.replies.commands import read_commands
+from relbot.core.replies.confirm import agreed_answer
+from relbot.core.replies.context import Context, attribute_blocks, build_index
+from relbot.core.replies.message import Message
+from relbot.core.replies.quotes import Block, BlockKind, split_body
+from relbot.core.tracker.events import Event, Kind, apply_event
+from relbot.core.tracker.model import Milestone, Status, Tracker
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,70 +176,6 @@ def understand_reply(
     }
     from_ = email.utils.formataddr((sender.name, sender.addr)) if sender.addr else sender.name
     return ReplyResult(message.message_id, from_, tuple(decided), tuple(notes), texts)
-
-
-#: a bare yes: "Yes.", "Yes, please.", "Yep, go ahead", "Sure"
-_YES = re.compile(
-    r"^\s*(?:yes|yep|yeah|yup|sure|correct|indeed|please do|go ahead)\b",
-    re.I,
-)
-#: "Yes, but not yet", "Yes, once it is in": a yes with a condition is no yes
-_YES_BUT = re.compile(r"\b(?:but|not|yet|once|if|when|after|though|however)\b|n't\b", re.I)
-#: "So should I mark it done?", "Ok. So shall I defer it to 4.15 then?", "Should we move
-#: it to 4.20?": the proposal inside an RM's question
-_ASKED = re.compile(
-    r"(?:^|[.!?]\s+|\bso,?\s+)(?:should|shall|can|may)\s+(?:i|we)\s+(?P<what>[^?]{3,200}?)"
-    r"(?:,?\s+then)?\s*\?\s*$",
-    re.I,
-)
-
-
-def answered_questions(
-    blocks: Sequence[Block], contexts: Sequence[Context | None], parent: Message, index: ItemIndex
-) -> list[tuple[tuple[str, ...], int, Context]]:
-    """What a bare "yes" agrees to: the question quoted above it, as a request.
-
-    The question is the release manager's own text in ``parent``; the item it
-    was asked under is the one the parent's quote gave it (the reply may
-    quote only the question). Returns (lines, line number, context) to read.
-    """
-    out: list[tuple[tuple[str, ...], int, Context]] = []
-    parent_blocks = split_body(parent.text)
-    parent_ctx = attribute_blocks(parent_blocks, index)
-    for n, (block, ctx) in enumerate(zip(blocks, contexts, strict=True)):
-        if block.kind is not BlockKind.TEXT or ctx is None or n == 0:
-            continue
-        first = re.split(r"(?<=[.!?])\s", block.lines[0] if block.lines else "", maxsplit=1)[0]
-        if not _YES.match(first) or _YES_BUT.search(first):
-            continue
-        above = blocks[n - 1]
-        depths = above.depths or (1,) * len(above.lines)
-        # the asker's own words: the first level of the quote
-        quoted = [
-            line.strip()
-            for line, depth in zip(above.lines, depths, strict=True)
-            if depth <= 1 and line.strip()
-        ]
-        question = " ".join(" ".join(quoted[-3:]).split())
-        asked = _ASKED.search(question)
-        if asked is None:
-            continue
-        where = next(
-            (
-                c
-                for b, c in zip(parent_blocks, parent_ctx, strict=True)
-                if b.kind is BlockKind.TEXT and c is not None and quoted[-1] in " ".join(b.lines)
-            ),
-            None,
-        )
-        if where is None or where.item_id is None:
-            where = ctx if ctx.item_id is not None else None
-        if where is not None:
-            # the release manager placed the question and the answer agrees: no doubt
-            # is left about which item it is
-            sure = replace(where, score=max(where.score, 1.0))
-            out.append(((f"Please {asked.group('what')}.",), block.line_no, sure))
-    return out
 
 
 def _agreed_answers(

@@ -14,7 +14,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from relbot.core.message import Message
+from relbot.core.replies.message import Message
 
 #: confidence of a membership found only by subject; below the usual
 #: threshold, so what such a reply says waits for the RM

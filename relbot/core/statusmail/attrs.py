@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 
-from relbot.core.model import Link
-from relbot.core.outline_draft import DraftAttr, DraftItem
-from relbot.core.outline_items import Vocabulary, ends_with_state
+from relbot.core.statusmail.draft import DraftAttr, DraftItem
+from relbot.core.statusmail.items import Vocabulary, ends_with_state
+from relbot.core.tracker.model import Link
 
 _KEY_VALUE = re.compile(
     r"(?i)^(owners?|information\s+from|status|prognosis|reference|references|link|links|url"

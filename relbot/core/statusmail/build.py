@@ -18,9 +18,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from relbot.core.model import Link, Status
-from relbot.core.outline_draft import Draft, DraftItem, DraftSection
-from relbot.core.outline_items import (
+from relbot.core.statusmail.draft import Draft, DraftItem, DraftSection
+from relbot.core.statusmail.items import (
     Vocabulary,
     announced_status,
     deferral_release,
@@ -29,15 +28,16 @@ from relbot.core.outline_items import (
     read_item_head,
     status_part,
 )
-from relbot.core.outline_model import (
+from relbot.core.statusmail.outline import (
     Outline,
     OutlineHints,
     OutlineItem,
     OutlineSection,
 )
-from relbot.core.outline_sections import heading_key, kept_sections
-from relbot.core.outline_status import sentence_status, stronger, subject_version
-from relbot.core.outline_words import DEFERRED_SECTIONS, DROPPED_SECTIONS
+from relbot.core.statusmail.sections import heading_key, kept_sections
+from relbot.core.statusmail.status import sentence_status, stronger, subject_version
+from relbot.core.statusmail.words import DEFERRED_SECTIONS, DROPPED_SECTIONS
+from relbot.core.tracker.model import Link, Status
 
 _RELEASE = re.compile(r"\b(\d+\.\d+(?:\.\d+)?)\b")
 _POINTER = re.compile(r"(?i)^(?:https?://|<[^<>\s]+@[^<>\s]+>$)")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from relbot.core.model import Footnote, Link
-from relbot.core.outline_model import OutlineMilestone
+from relbot.core.statusmail.outline import OutlineMilestone
+from relbot.core.tracker.model import Footnote, Link
 
 
 @dataclass(slots=True)

@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from relbot.core.model import Status
-from relbot.core.outline_words import (
+from relbot.core.statusmail.words import (
     DEFAULT_NOT_NAMES,
     DEFAULT_NOT_TAGS,
     DEFAULT_PROGNOSIS_WORDS,
     DEFAULT_STATUS_WORDS,
 )
+from relbot.core.tracker.model import Status
 
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del"})
 _ID = re.compile(r"\[(T\d+)\]\s*")

@@ -10,15 +10,15 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from relbot.core.model import Footnote, Link, Status
-from relbot.core.outline_items import Vocabulary
-from relbot.core.outline_words import (
+from relbot.core.statusmail.items import Vocabulary
+from relbot.core.statusmail.words import (
     DEFAULT_NOT_NAMES,
     DEFAULT_NOT_TAGS,
     DEFAULT_PROGNOSIS_WORDS,
     DEFAULT_STATUS_WORDS,
     DEFAULT_TABLE_COLUMNS,
 )
+from relbot.core.tracker.model import Footnote, Link, Status
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,27 +21,26 @@ from __future__ import annotations
 
 import re
 
-from relbot.core.model import Footnote
-from relbot.core.outline_attrs import attach_line, loose_attr, pending_bracket, title_line
-from relbot.core.outline_build import build_outline, prose_sections
-from relbot.core.outline_draft import Draft, DraftAttr, DraftItem, DraftSection
-from relbot.core.outline_headings import (
+from relbot.core.statusmail.attrs import attach_line, loose_attr, pending_bracket, title_line
+from relbot.core.statusmail.build import build_outline, prose_sections
+from relbot.core.statusmail.draft import Draft, DraftAttr, DraftItem, DraftSection
+from relbot.core.statusmail.headings import (
     BULLET,
     COLON_HEADING,
     decorated_heading,
     underlined_titles,
 )
-from relbot.core.outline_lines import Line, clean_lines, signoff_at
-from relbot.core.outline_model import (
+from relbot.core.statusmail.lines import Line, clean_lines, signoff_at
+from relbot.core.statusmail.outline import (
     Outline,
     OutlineHints,
     OutlineItem,
     OutlineMilestone,
     OutlineSection,
 )
-from relbot.core.outline_sections import heading_key
-from relbot.core.outline_table import TableReader, header_fields, is_rule, starred_block
-from relbot.core.outline_timeline import (
+from relbot.core.statusmail.sections import heading_key
+from relbot.core.statusmail.table import TableReader, header_fields, is_rule, starred_block
+from relbot.core.statusmail.timeline import (
     dated_milestones,
     is_table_chrome,
     mail_year,
@@ -49,6 +48,7 @@ from relbot.core.outline_timeline import (
     read_milestone,
     strip_marker,
 )
+from relbot.core.tracker.model import Footnote
 
 __all__ = [
     "Outline",

@@ -8,7 +8,7 @@ sections apart.
 
 from __future__ import annotations
 
-from relbot.core.outline_draft import DraftSection
+from relbot.core.statusmail.draft import DraftSection
 
 
 def heading_key(text: str) -> str:

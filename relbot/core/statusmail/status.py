@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from relbot.core.model import Status
+from relbot.core.tracker.model import Status
 
 _CLAUSES = re.compile(r"(?i)[,;:]|\.(?:\s|$)|\s-+\s|\b(?:and|but|while)\b")
 _VERSION = re.compile(r"(?i)\b(rfc(?:\s+v\d+)?|v\d+)\b")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from relbot.core.outline_draft import DraftAttr, DraftItem
+from relbot.core.statusmail.draft import DraftAttr, DraftItem
 
 _RULE = re.compile(r"^[|+]?(?:\s*:?[-=]{2,}:?\s*[|+])*\s*:?[-=]{2,}:?\s*[|+]?$")
 _RULE_CHARS = frozenset("|+-=: \t")

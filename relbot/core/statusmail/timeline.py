@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from relbot.core.outline_model import OutlineMilestone
+from relbot.core.statusmail.outline import OutlineMilestone
 
 _MONTHS = {
     name: i + 1

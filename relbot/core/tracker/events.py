@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from relbot.core.model import (
+from relbot.core.tracker.model import (
     Footnote,
     Item,
     Link,

@@ -32,10 +32,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from relbot.core.events import Event, Kind
-from relbot.core.model import Item, Link, Milestone, Status, Tracker, can_transition
-from relbot.core.outline import Outline, OutlineItem, OutlineSection
-from relbot.core.outline_items import ItemHead, head_key
+from relbot.core.statusmail.items import ItemHead, head_key
+from relbot.core.statusmail.reader import Outline, OutlineItem, OutlineSection
+from relbot.core.tracker.events import Event, Kind
+from relbot.core.tracker.model import Item, Link, Milestone, Status, Tracker, can_transition
 
 _NORMAL = re.compile(r"[^\w]+")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from relbot.core.model import Item, Tracker
+from relbot.core.tracker.model import Item, Tracker
 
 SCHEMA_VERSION = 1
 

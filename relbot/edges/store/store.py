@@ -15,7 +15,6 @@ import datetime as dt
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from relbot.core.events import Event, Kind, fold
-from relbot.core.model import Tracker
-from relbot.errors import StoreError
-from relbot.schema import (
+from relbot.core.tracker.events import Event, fold
+from relbot.core.tracker.model import Tracker
+from relbot.edges.store.dialects import error_reason, sqlite_begin, sqlite_pragmas
+from relbot.edges.store.rows import MessageRow, ProposalRow, event_from_row, proposal_from_row
+from relbot.edges.store.schema import (
     MIGRATIONS,
     events_table,
     from_utc,
@@ -38,6 +38,7 @@ from relbot.schema import (
     sync_table,
     utc,
 )
+from relbot.errors import StoreError
 
 __all__ = [
     "MIGRATIONS",
@@ -52,33 +53,6 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRow:
-    id: int
-    message_id: str
-    origin: str
-    subject: str
-    from_addr: str
-    received_at: dt.datetime
-    state: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProposalRow:
-    id: int
-    message_id: str
-    item: str | None
-    action: str
-    value: Any
-    who: str
-    evidence: str
-    confidence: float
-    reason: str
-    state: str
-    created_at: dt.datetime
-
-
 class Store:
     """One database: open it, migrate it, read and write it."""
 
@@ -89,11 +63,11 @@ class Store:
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = sa.create_engine(url)
             if self.engine.dialect.name == "sqlite":
-                sa.event.listen(self.engine, "connect", _sqlite_pragmas)
-                sa.event.listen(self.engine, "begin", _sqlite_begin)
+                sa.event.listen(self.engine, "connect", sqlite_pragmas)
+                sa.event.listen(self.engine, "begin", sqlite_begin)
             self.migrate()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store {url}: {_reason(exc)}") from exc
+            raise StoreError(f"cannot open the store {url}: {error_reason(exc)}") from exc
         except OSError as exc:
             raise StoreError(f"cannot open the store {url}: {exc}") from exc
 
@@ -134,7 +108,7 @@ class Store:
                 with conn.begin():
                     yield conn
         except SQLAlchemyError as exc:
-            raise StoreError(f"store: {_reason(exc)}") from exc
+            raise StoreError(f"store: {error_reason(exc)}") from exc
 
     def close(self) -> None:
         self.engine.dispose()
@@ -144,13 +118,13 @@ class Store:
     def events(self, conn: Connection | None = None) -> list[Event]:
         query = sa.select(events_table).order_by(events_table.c.seq)
         with self._conn(conn) as c:
-            return [_event_from_row(r) for r in c.execute(query)]
+            return [event_from_row(r) for r in c.execute(query)]
 
     def events_after(self, seq: int, conn: Connection | None = None) -> list[Event]:
         """The events stored after ``seq``, oldest first: what is new since a read."""
         query = sa.select(events_table).where(events_table.c.seq > seq).order_by(events_table.c.seq)
         with self._conn(conn) as c:
-            return [_event_from_row(r) for r in c.execute(query)]
+            return [event_from_row(r) for r in c.execute(query)]
 
     def event_count(self, conn: Connection | None = None) -> int:
         query = sa.select(sa.func.count()).select_from(events_table)
@@ -303,13 +277,13 @@ class Store:
         if state is not None:
             query = query.where(proposals_table.c.state == state)
         with self._conn(conn) as c:
-            return [_proposal_from_row(r) for r in c.execute(query)]
+            return [proposal_from_row(r) for r in c.execute(query)]
 
     def proposal(self, proposal_id: int, conn: Connection | None = None) -> ProposalRow | None:
         query = sa.select(proposals_table).where(proposals_table.c.id == proposal_id)
         with self._conn(conn) as c:
             row = c.execute(query).first()
-        return _proposal_from_row(row) if row else None
+        return proposal_from_row(row) if row else None
 
     def decide_proposal(
         self, conn: Connection, proposal_id: int, *, state: str, by: str, at: dt.datetime
@@ -384,7 +358,7 @@ class Store:
         except IntegrityError:
             return False
         except SQLAlchemyError as exc:
-            raise StoreError(f"store: lease {name}: {_reason(exc)}") from exc
+            raise StoreError(f"store: lease {name}: {error_reason(exc)}") from exc
 
     def release_lease(self, name: str, holder: str) -> None:
         with self.transaction() as conn:
@@ -403,58 +377,3 @@ class Store:
             return
         with self.transaction(readonly=True) as c:
             yield c
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    # The sqlite3 module's own transaction handling starts a transaction only
-    # before a write, so a SAVEPOINT ran outside one and its RELEASE committed
-    # half a unit of work. Turn it off and BEGIN explicitly (_sqlite_begin),
-    # as SQLAlchemy's pysqlite notes advise.
-    dbapi_conn.isolation_level = None
-    # WAL lets the poller read while the sender writes; busy_timeout makes a
-    # second process wait for the write lock instead of failing at once.
-    cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    # IMMEDIATE takes the write lock up front: a transaction that reads and
-    # then writes can never fail half-way because another process wrote first.
-    readonly = conn.get_execution_options().get("relbot_readonly", False)
-    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
-
-
-def _event_from_row(r: Any) -> Event:
-    return Event(
-        kind=Kind(r.kind),
-        at=from_utc(r.at) or dt.datetime.min.replace(tzinfo=dt.UTC),
-        actor=r.actor,
-        source=r.source,
-        item=r.item,
-        data=json.loads(r.data),
-        seq=int(r.seq),
-    )
-
-
-def _proposal_from_row(r: Any) -> ProposalRow:
-    return ProposalRow(
-        id=int(r.id),
-        message_id=r.message_id,
-        item=r.item,
-        action=r.action,
-        value=json.loads(r.value),
-        who=r.who,
-        evidence=r.evidence,
-        confidence=float(r.confidence),
-        reason=r.reason,
-        state=r.state,
-        created_at=from_utc(r.created_at) or dt.datetime.min,
-    )
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    orig = getattr(exc, "orig", None)
-    return str(orig) if orig is not None else str(exc).splitlines()[0]

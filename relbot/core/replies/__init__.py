@@ -1,0 +1,1 @@
+"""Reading one list reply into the tracker changes it proposes."""

@@ -1,0 +1,1 @@
+"""Reading a hand-written status mail, of any release manager's layout, into an outline."""

@@ -1,0 +1,1 @@
+"""The IMAP edge: one connection through imapclient, and reconnecting with backoff."""

@@ -1,0 +1,1 @@
+"""The store: SQLAlchemy Core tables with named migrations, on SQLite or PostgreSQL."""
