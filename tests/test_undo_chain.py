@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from clirun import Project, find_item, seed_path
+from clirun import REPO, Project, find_item, seed_path
 
 PENDING = pytest.mark.xfail(
     strict=True,
@@ -69,3 +69,16 @@ def test_log_of_an_item_shows_its_undo_events(seeded: Project) -> None:
     assert f"undid event {change}" in undo_lines[0]
     assert "T12" in undo_lines[0]
     assert not any("undid event" in line for line in seeded.ok("log", "--item", "T1").splitlines())
+
+
+@PENDING
+def test_an_undone_change_is_not_in_the_changes_part(tmp_path: Path) -> None:
+    p = Project.create(tmp_path)
+    p.ok("init")
+    p.ok("import", str(REPO / "docs" / "examples" / "status-4.2.eml"))
+    change = seq_of(p.ok("status", "T12", "done"))
+    p.ok("status", "T13", "in", "progress")
+    assert "now done" in " ".join(p.ok("render").split())
+    p.ok("undo", change)
+    body = " ".join(p.ok("render").split())
+    assert "now done" not in body and "now in progress" in body
