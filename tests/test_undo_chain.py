@@ -9,11 +9,6 @@ from pathlib import Path
 import pytest
 from clirun import REPO, Project, find_item, seed_path
 
-PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 item 2: a third undo changes nothing; log --item omits undo events",
-)
-
 
 @pytest.fixture
 def seeded(tmp_path: Path) -> Project:
@@ -29,7 +24,6 @@ def seq_of(output: str) -> str:
     return found.group(1)
 
 
-@PENDING
 def test_each_undo_of_an_undo_flips_a_status_again(seeded: Project) -> None:
     assert find_item(seeded, "T12")["status"] == "open"
     last = seq_of(seeded.ok("status", "T12", "done"))
@@ -39,7 +33,6 @@ def test_each_undo_of_an_undo_flips_a_status_again(seeded: Project) -> None:
         assert find_item(seeded, "T12")["status"] == want
 
 
-@PENDING
 def test_each_undo_of_an_undo_flips_an_item_edit_again(seeded: Project) -> None:
     before = find_item(seeded, "T13")["text"]
     last = seq_of(seeded.ok("item", "edit", "T13", "Create and restore, async"))
@@ -48,7 +41,6 @@ def test_each_undo_of_an_undo_flips_an_item_edit_again(seeded: Project) -> None:
         assert find_item(seeded, "T13")["text"] == want
 
 
-@PENDING
 def test_an_undo_that_is_undone_cannot_be_undone_again(seeded: Project) -> None:
     change = seq_of(seeded.ok("status", "T12", "done"))
     first = seq_of(seeded.ok("undo", change))
@@ -58,7 +50,6 @@ def test_an_undo_that_is_undone_cannot_be_undone_again(seeded: Project) -> None:
     assert find_item(seeded, "T12")["status"] == "done"
 
 
-@PENDING
 def test_log_of_an_item_shows_its_undo_events(seeded: Project) -> None:
     change = seq_of(seeded.ok("status", "T12", "done"))
     first = seq_of(seeded.ok("undo", change))
@@ -71,7 +62,6 @@ def test_log_of_an_item_shows_its_undo_events(seeded: Project) -> None:
     assert not any("undid event" in line for line in seeded.ok("log", "--item", "T1").splitlines())
 
 
-@PENDING
 def test_an_undone_change_is_not_in_the_changes_part(tmp_path: Path) -> None:
     p = Project.create(tmp_path)
     p.ok("init")

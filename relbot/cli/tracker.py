@@ -12,9 +12,10 @@ import click
 
 from relbot.cli.base import Env, main, pass_env
 from relbot.core.replies.pointers import find_pointers
-from relbot.core.tracker.events import Kind, describe_event, fold, undone_seqs
+from relbot.core.tracker.events import Event, Kind, describe_event, fold, undone_seqs
 from relbot.core.tracker.model import Status, Tracker, can_transition, parse_status
 from relbot.core.tracker.snapshot import tracker_to_json
+from relbot.core.tracker.undo import import_batch, undo_subjects
 from relbot.edges.config import load_config
 from relbot.errors import UsageError
 from relbot.service.statusmail import import_status_mail
@@ -55,7 +56,7 @@ def show(env: Env, as_json: bool) -> None:
 
 
 @main.command()
-@click.option("--item", "item_id", help="Only the events of this item.")
+@click.option("--item", "item_id", help="Only the events of this item (and their undos).")
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N events.")
 @pass_env
 def log(env: Env, item_id: str | None, limit: int | None) -> None:
@@ -63,28 +64,56 @@ def log(env: Env, item_id: str | None, limit: int | None) -> None:
     events = env.service.store.events()
     undone = undone_seqs(events)
     state = fold(events)
-    shown = [e for e in events if item_id is None or e.item == item_id.upper()]
+    shown = events
+    if item_id is not None:
+        key = item_id.strip().upper()
+        undos = undo_subjects(events)
+        shown = [e for e in events if e.item == key or key in undos.get(e.seq, ())]
     for e in shown[-limit:] if limit else shown:
         mark = " (undone)" if e.seq in undone else ""
         source = e.source if e.source in ("cli", "import") else f"<{e.source}>"
         click.echo(
             f"{e.seq:>5}  {e.at:%Y-%m-%d %H:%M}  {e.actor}  {source}  "
-            f"{describe_event(e, state)}{mark}"
+            f"{_describe(e, events, state)}{mark}"
         )
+
+
+def _describe(event: Event, events: list[Event], state: Tracker) -> str:
+    """An event's log line; an undo of one item's change also says what that was."""
+    what = describe_event(event, state)
+    if event.kind is Kind.UNDO and not event.data.get("events"):
+        target = next((e for e in events if e.seq == event.data.get("event")), None)
+        if target is not None and target.item:
+            what += f" ({describe_event(target)})"
+    return what
 
 
 @main.command()
 @click.argument("event_id", type=int)
 @pass_env
 def undo(env: Env, event_id: int) -> None:
-    """Revert event EVENT_ID (recorded as a new event; undo an undo to redo)."""
+    """Revert event EVENT_ID (recorded as a new event; undo an undo to redo).
+
+    An event of an import reverts the whole import.
+    """
     events = env.service.store.events()
     target = next((e for e in events if e.seq == event_id), None)
     if target is None:
         raise UsageError(f"no event {event_id} (see `relbot log`)")
-    if target.seq in undone_seqs(events):
+    undone = undone_seqs(events)
+    batch = [seq for seq in import_batch(events, event_id) if seq not in undone]
+    if not batch:
         raise UsageError(f"event {event_id} is already undone")
-    stored = env.service.record([env.service.event(Kind.UNDO, now=env.now(), event=event_id)])
+    data: dict[str, Any] = {"event": batch[0]}
+    if len(batch) > 1:
+        data["events"] = batch
+    stored = env.service.record([env.service.event(Kind.UNDO, now=env.now(), **data)])
+    if len(batch) > 1:
+        click.echo(
+            f"event {stored[0].seq}: undid the import of events {batch[0]}-{batch[-1]} "
+            f"({len(batch)} events)"
+        )
+        return
     click.echo(f"event {stored[0].seq}: undid {event_id} ({describe_event(target)})")
 
 

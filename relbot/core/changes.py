@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from relbot.core.tracker.events import Event, Kind, describe_event
+from relbot.core.tracker.events import Event, Kind, describe_event, undone_seqs
 from relbot.core.tracker.model import Tracker
 from relbot.core.views import RenderOptions, wrap_hanging
 
@@ -29,8 +29,9 @@ def changes_since(
     since = options.changes_since
     # (actor) -> (item or "", source) -> phrases, in the order they happened
     per_actor: dict[str, dict[tuple[str, str], list[str]]] = {}
+    undone = undone_seqs(events)
     for e in events:
-        if e.at <= since or e.kind in (Kind.STATUS_MAIL, Kind.UNDO):
+        if e.at <= since or e.kind in (Kind.STATUS_MAIL, Kind.UNDO) or e.seq in undone:
             continue
         key = (e.item or "", e.source)
         phrases = per_actor.setdefault(e.actor or "someone", {}).setdefault(key, [])

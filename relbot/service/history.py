@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
 
-from relbot.core.tracker.events import Event, Kind, apply_event, fold
+from relbot.core.tracker.events import Event, Kind, apply_event, fold, undo_targets
 from relbot.core.tracker.model import Tracker
 from relbot.edges.store.store import Store
 
@@ -70,7 +70,7 @@ class History:
     def _refold(self) -> None:
         self.tracker = fold(self.events)
         self._undo_targets = {
-            int(e.data.get("event", 0)) for e in self.events if e.kind is Kind.UNDO
+            seq for e in self.events if e.kind is Kind.UNDO for seq in undo_targets(e)
         }
 
 

@@ -82,20 +82,24 @@ def fold(events: Iterable[Event], start: Tracker | None = None) -> Tracker:
 
 
 def undone_seqs(events: Sequence[Event]) -> frozenset[int]:
-    """Seqs of the events currently taken back by undo events."""
-    by_seq = {e.seq: e for e in events}
+    """Seqs of the events currently taken back by undo events.
+
+    An undo takes back what it names unless it is taken back itself, so
+    walking from the newest event back settles each undo before the
+    earlier events it names: undo, undo of it, undo of that... alternate.
+    """
     undone: set[int] = set()
-    for event in events:
-        if event.kind is not Kind.UNDO:
-            continue
-        target = by_seq.get(int(event.data.get("event", 0)))
-        if target is None:
-            continue
-        if target.kind is Kind.UNDO:
-            undone.discard(int(target.data.get("event", 0)))
-        else:
-            undone.add(target.seq)
+    for event in sorted(events, key=lambda e: e.seq, reverse=True):
+        if event.kind is Kind.UNDO and event.seq not in undone:
+            undone.update(undo_targets(event))
     return frozenset(undone)
+
+
+def undo_targets(event: Event) -> tuple[int, ...]:
+    """The seqs an undo event names: ``event``, and ``events`` for a whole import."""
+    named = [int(event.data.get("event", 0) or 0), *map(int, event.data.get("events", ()))]
+    # an undo only ever names an earlier event (seq 0: not stored yet)
+    return tuple(dict.fromkeys(t for t in named if t > 0 and (t < event.seq or not event.seq)))
 
 
 def apply_event(state: Tracker, event: Event) -> Tracker:
@@ -374,7 +378,10 @@ def describe_event(event: Event, state: Tracker | None = None) -> str:
         case Kind.REMOVE:
             what = f"removed {subject}"
         case Kind.UNDO:
+            seqs = undo_targets(event)
             what = f"undid event {d.get('event')}"
+            if len(seqs) > 1:
+                what = f"undid the import of events {seqs[0]}-{seqs[-1]}"
         case Kind.STATUS_MAIL:
             what = f"status mail <{d.get('message_id', '')}>"
         case _:
