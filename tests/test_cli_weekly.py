@@ -104,13 +104,16 @@ def test_hold_before_anything_is_rendered_holds_the_next_mail(tmp_path: Path) ->
 
 def test_run_once_reads_mail_renders_and_sends_to_the_outbox_folder(tmp_path: Path) -> None:
     p = project(tmp_path)
-    out = p.ok("run", "--once", "--at", "2026-11-26T10:00+0000")
+    out = p.ok("run", "--once", "--at", AT)
     assert "mail: scanned 0" in out
     [sent] = eml(p)
     assert f"the mail is in {sent}" in out
-    assert "2026-W48: sent" in out  # --once sends this week's mail whatever the hour
-    again = p.ok("run", "--once", "--at", "2026-11-26T11:00+0000")
-    assert "2026-W48: already sent" in again and f"the mail is in {sent}" in again
+    assert "2026-W49: sent" in out
+    again = p.ok("run", "--once", "--at", "2026-11-30T13:00+0000")
+    assert "2026-W49: already sent" in again and f"the mail is in {sent}" in again
+    # the next week past its grace: the rule of `relbot run`, nothing forced
+    late = p.ok("run", "--once", "--at", "2026-12-10T10:00+0000")
+    assert "2026-W50: the mail was due" in late and eml(p) == [sent]
 
 
 def test_a_refused_mail_fails_the_command(tmp_path: Path) -> None:

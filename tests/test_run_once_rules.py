@@ -5,13 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from clirun import Project, seed_path
-
-PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 item 1: run --once sends by force, dry run does not say what send would do",
-)
 
 #: Monday 30 November 2026, a little after the 12:00 (GMT) send slot of 2026-W49
 AT = "2026-11-30T12:05+0000"
@@ -50,7 +44,6 @@ def test_run_once_within_the_grace_sends_the_week(tmp_path: Path) -> None:
     assert mails(p) == ["4.2 Release Plan / TODO"]
 
 
-@PENDING
 def test_run_once_past_the_grace_sends_nothing_and_says_why(tmp_path: Path) -> None:
     p = project(tmp_path, review="preview")
     out = p.ok("run", "--once", "--at", LATE)
@@ -59,7 +52,6 @@ def test_run_once_past_the_grace_sends_nothing_and_says_why(tmp_path: Path) -> N
     assert "`relbot send --now` sends it late" in out
 
 
-@PENDING
 def test_run_once_on_a_sunday_previews_next_week_and_leaves_last_week_alone(
     tmp_path: Path,
 ) -> None:
@@ -73,7 +65,6 @@ def test_run_once_on_a_sunday_previews_next_week_and_leaves_last_week_alone(
     assert "2026-W49" not in outbox and "2026-W50  draft" in outbox
 
 
-@PENDING
 def test_run_once_never_sends_a_mail_whose_preview_was_skipped(tmp_path: Path) -> None:
     p = project(tmp_path, review="preview")
     out = p.ok("run", "--once", "--at", AT)  # the preview time (Sunday 12:00) went by unseen
@@ -85,7 +76,6 @@ def test_run_once_never_sends_a_mail_whose_preview_was_skipped(tmp_path: Path) -
     assert mails(p)[1:] == ["4.2 Release Plan / TODO"]
 
 
-@PENDING
 def test_send_dry_run_says_the_mail_is_past_its_grace(tmp_path: Path) -> None:
     p = project(tmp_path)
     late = "2026-12-01T09:00+0000"
@@ -97,7 +87,6 @@ def test_send_dry_run_says_the_mail_is_past_its_grace(tmp_path: Path) -> None:
     assert mails(p) == []
 
 
-@PENDING
 def test_send_dry_run_says_a_held_mail_stays(tmp_path: Path) -> None:
     p = project(tmp_path)
     p.ok("hold", "--at", "2026-11-27T10:00+0000")
@@ -107,7 +96,6 @@ def test_send_dry_run_says_a_held_mail_stays(tmp_path: Path) -> None:
     assert "would not be sent" in dry_now and "held" in dry_now
 
 
-@PENDING
 def test_send_dry_run_says_it_would_send_when_it_would(tmp_path: Path) -> None:
     p = project(tmp_path)
     dry = p.ok("send", "--dry-run", "--at", AT)

@@ -10,10 +10,6 @@ import pytest
 from clirun import Project, seed_path
 from servers import ListServer, TlsCert
 
-PENDING = pytest.mark.xfail(
-    strict=True, reason="issue 12 item 6: a missing SMTP password leaves the row sending"
-)
-
 AT = "2026-11-30T12:05+0000"
 SECRET_ENV = "RELBOT_SMTP_PASSWORD"
 
@@ -39,7 +35,6 @@ def smtp_project(root: Path, server: ListServer, cert: TlsCert) -> Project:
     return p
 
 
-@PENDING
 def test_a_missing_password_fails_plainly_and_send_now_retries(
     tmp_path: Path, list_server: ListServer, tls_cert: TlsCert, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -62,7 +57,6 @@ def test_a_missing_password_fails_plainly_and_send_now_retries(
     assert p.ok("outbox").startswith("2026-W49  sent")
 
 
-@PENDING
 def test_run_once_with_a_missing_password_leaves_the_week_retryable(
     tmp_path: Path, list_server: ListServer, tls_cert: TlsCert, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -15,8 +15,8 @@ from relbot.errors import DeliveryError, RelbotError, UsageError
 from relbot.service.draft import Outcome, SendResult
 from relbot.service.outbox import Outbox, OutboxRow, State
 from relbot.service.poll import poll_once
-from relbot.service.review import draft_for, preview_weekly
-from relbot.service.scheduler import Runner
+from relbot.service.review import draft_for
+from relbot.service.scheduler import Runner, tick
 from relbot.service.weekly import send_weekly
 from relbot.service.weeks import describe_time, latest_slot, next_slot, week_of
 
@@ -206,12 +206,15 @@ main.add_command(status, "status")
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="One cycle: read mail, render and send, then exit.")
+@click.option(
+    "--once", is_flag=True, help="One cycle of `run`: read mail, then a due preview or send."
+)
 @_AT
 @pass_env
 def run(env: Env, once: bool, at: dt.datetime | None) -> None:
     """Run the scheduler and follow the mailbox (IMAP IDLE where the server has it)
-    until SIGTERM/SIGINT; or one cycle with --once."""
+    until SIGTERM/SIGINT; or one cycle with --once, by the same schedule, misfire
+    grace and review rules."""
     service = env.service
     if not once:
         Runner(service, clock=env.now, follow_mail=True).serve()
@@ -223,13 +226,16 @@ def run(env: Env, once: bool, at: dt.datetime | None) -> None:
         click.echo(f"relbot: warning: mail not read: {exc}", err=True)
     else:
         click.echo(f"mail: {report.summary()}")
-    if env.config.schedule.review != "auto":
-        preview = preview_weekly(service, now)
-        if preview.outcome is not Outcome.NOT_DUE:
-            click.echo(preview.detail)
-    result = send_weekly(service, now, force=True)
-    _report(result)
-    if result.outcome is Outcome.ALREADY_SENT and env.config.smtp.transport == "file":
-        folder = env.config.path(env.config.smtp.outbox_dir)
-        for path in sorted(folder.glob(f"*-{result.message_id}.eml"))[-1:]:
-            click.echo(f"the mail is in {path}")
+    failed: SendResult | None = None
+    for result in tick(service, now, explain=True):
+        click.echo(result.detail)
+        if result.path is not None:
+            click.echo(f"the mail is in {result.path}")
+        if result.outcome is Outcome.ALREADY_SENT and env.config.smtp.transport == "file":
+            folder = env.config.path(env.config.smtp.outbox_dir)
+            for path in sorted(folder.glob(f"*-{result.message_id}.eml"))[-1:]:
+                click.echo(f"the mail is in {path}")
+        if result.outcome is Outcome.FAILED:
+            failed = result
+    if failed is not None:
+        raise DeliveryError(f"the {failed.week} status mail was not sent", permanent=True)

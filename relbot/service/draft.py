@@ -46,6 +46,8 @@ class Outcome(StrEnum):
     MISSED = "missed"
     HELD = "held"
     AWAITING_APPROVAL = "awaiting approval"
+    #: review = "preview" and the preview never went out: held, previewed now
+    PREVIEW_LATE = "preview late"
     RETRY_LATER = "retry later"
     #: an interrupted send that is not on the list yet, tried too recently to
     #: send again (``[mail] resend_after_minutes``)

@@ -25,7 +25,7 @@ from relbot.core.compose import (
     message_bytes,
     parse_message,
 )
-from relbot.errors import DeliveryError
+from relbot.errors import RelbotError
 from relbot.service.draft import (
     LEASE,
     LEASE_TTL,
@@ -120,7 +120,7 @@ def send_preview(
         service.transport.send(
             preview, envelope_from=sender[0] if sender else "", recipients=addr_specs(managers)
         )
-    except DeliveryError as exc:
+    except RelbotError as exc:  # a DeliveryError, or no password for the transport
         log.warning("%s: the preview could not be sent: %s", row.week, exc)
         return result_for(Outcome.RETRY_LATER, row, f"{row.week}: preview not sent: {exc}")
     outbox.mark_previewed(row.week)
@@ -167,5 +167,5 @@ def tell_refused(service: Service, row: OutboxRow, error: str, now: dt.datetime)
         service.transport.send(
             notice, envelope_from=sender[0] if sender else "", recipients=addr_specs(managers)
         )
-    except DeliveryError as exc:
+    except RelbotError as exc:  # a DeliveryError, or no password for the transport
         log.error("%s: could not tell the release managers either: %s", row.week, exc)

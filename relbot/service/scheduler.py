@@ -41,6 +41,7 @@ from relbot.service.draft import Outcome, SendResult
 from relbot.service.outbox import Outbox, State
 from relbot.service.poll import PollReport, poll_once, watch
 from relbot.service.review import preview_weekly
+from relbot.service.verdict import send_verdict
 from relbot.service.weekly import send_weekly
 from relbot.service.weeks import (
     Clock,
@@ -305,9 +306,12 @@ def poll_job() -> None:
 # -- the regular tick ---------------------------------------------------
 
 
-def tick(service: Service, now: dt.datetime) -> list[SendResult]:
-    """What the poll job does after reading mail: a due preview, a due or retried send."""
+def tick(service: Service, now: dt.datetime, *, explain: bool = False) -> list[SendResult]:
+    """What the poll job does after reading mail: a due preview, a due or retried send.
 
+    With ``explain`` (``relbot run --once``) the results also say why the
+    week's mail was not sent: past its grace, held, failed or already sent.
+    """
     results: list[SendResult] = []
     schedule = service.config.schedule
     if schedule.review != "auto":
@@ -320,8 +324,12 @@ def tick(service: Service, now: dt.datetime) -> list[SendResult]:
     retry = row is not None and row.state in (State.DRAFT, State.APPROVED, State.SENDING)
     if (row is None and within) or retry:
         result = send_weekly(service, now)
-        if result.outcome is not Outcome.AWAITING_APPROVAL:
+        if explain or result.outcome is not Outcome.AWAITING_APPROVAL:
             results.append(result)
+    elif explain:
+        why = send_verdict(service.config, row, now, slot, force=False)
+        if why is not None:
+            results.append(why)
     return results
 
 

@@ -47,6 +47,7 @@ from relbot.service.draft import (
 )
 from relbot.service.outbox import Outbox, OutboxRow, State, reached_list
 from relbot.service.review import send_preview, tell_refused
+from relbot.service.verdict import PREVIEW_FIRST, send_verdict
 from relbot.service.weeks import describe_time, latest_slot, week_of
 from relbot.service.wiring import Service, person_name
 
@@ -61,16 +62,19 @@ def send_weekly(
     """Send this week's mail if it is due and has not gone out.
 
     "This week" is the latest send slot at or before ``now``. Without
-    ``force`` a slot more than ``misfire_grace_hours`` ago is not sent late
-    and a failed mail is not retried; ``force`` (``relbot send --now``) does
-    both. Held mail and, with ``review = "approve"``, unapproved mail never go.
-    ``dry_run`` writes the mail to ``<outbox_dir>/dry-run/`` and records nothing.
+    ``force`` a slot more than ``misfire_grace_hours`` ago is not sent late,
+    a failed mail is not retried, and with ``review = "preview"`` a mail whose
+    preview never went out is held for a release manager instead; ``force``
+    (``relbot send --now``) does all three (``relbot.service.verdict``).
+    Held mail and, with ``review = "approve"``, unapproved mail never go.
+    ``dry_run`` writes the mail to ``<outbox_dir>/dry-run/``, says what a
+    real send would do, and records nothing.
     """
     schedule = service.config.schedule
     slot = latest_slot(now, schedule)
     week = week_of(slot, schedule)
     if dry_run:
-        return _dry_run(service, now, slot, week)
+        return _dry_run(service, now, slot, week, force=force)
     holder = lease_holder()
     if not service.store.acquire_lease(LEASE, holder, now=now, ttl=LEASE_TTL):
         return SendResult(Outcome.BUSY, week, detail=f"{week}: another relbot process is sending")
@@ -96,14 +100,12 @@ def _send_locked(
         if not outbox.count_attempt(week, now):
             return result_for(Outcome.BUSY, row, f"{week}: changed while sending began")
         return _deliver(service, row, now, back_to=_ready_state(config))
-    if row is not None and row.state is State.SENT:
-        when = describe_time(row.sent_at, config.schedule) if row.sent_at else "earlier"
-        return result_for(Outcome.ALREADY_SENT, row, f"{week}: already sent {when}")
-    late = now - slot
-    grace = dt.timedelta(hours=config.schedule.misfire_grace_hours)
+    verdict = send_verdict(config, row, now, slot, force=force)
+    if verdict is not None and verdict.outcome not in PREVIEW_FIRST:
+        if verdict.outcome is Outcome.MISSED:
+            log.warning("%s", verdict.detail)
+        return verdict
     if row is None:
-        if late > grace and not force:
-            return _missed(week, slot, late, config)
         msg = build_week_mail(service, now, slot)
         row = outbox.create(
             week=week,
@@ -114,23 +116,9 @@ def _send_locked(
             now=now,
             send_at=slot,
         )
-    if row.state is State.HELD:
-        return result_for(Outcome.HELD, row, f"{week}: held; `relbot approve {week}` releases it")
-    if row.state is State.FAILED and not force:
-        return result_for(
-            Outcome.FAILED, row, f"{week}: failed ({row.error}); `relbot send --now` retries"
-        )
+    if verdict is not None:
+        return _preview_first(service, row, verdict, now, slot)
     if row.state is State.DRAFT:
-        if config.schedule.review == "approve":
-            if not row.preview_sent:
-                send_preview(service, row, now, slot)
-            return result_for(
-                Outcome.AWAITING_APPROVAL,
-                row,
-                f"{week}: waiting for a release manager: `relbot approve {week}`",
-            )
-        if late > grace and not force:
-            return _missed(week, slot, late, config)
         row = refresh_draft(service, outbox, row, now, slot)
     if not outbox.start_sending(week, row.state, now):
         current = outbox.get(week)
@@ -138,6 +126,22 @@ def _send_locked(
         return result_for(Outcome.BUSY, row, f"{week}: changed while sending began (now {state})")
     back = State.DRAFT if row.state is State.DRAFT else State.APPROVED
     return _deliver(service, row, now, back_to=back)
+
+
+def _preview_first(
+    service: Service, row: OutboxRow, verdict: SendResult, now: dt.datetime, slot: dt.datetime
+) -> SendResult:
+    """Mail the draft to the release managers (once); a late preview also holds the mail."""
+    if row.state is not State.DRAFT:  # another process moved it on meanwhile
+        return send_verdict(service.config, row, now, slot, force=False) or verdict
+    if not row.preview_sent:
+        preview = send_preview(service, row, now, slot)
+        if preview.outcome is not Outcome.PREVIEWED:
+            return preview
+    if verdict.outcome is Outcome.PREVIEW_LATE:
+        Outbox(service.store).move(row.week, State.HELD, only_from=frozenset({State.DRAFT}))
+        log.warning("%s", verdict.detail)
+    return result_for(verdict.outcome, row, verdict.detail)
 
 
 def _ready_state(config: Config) -> State:
@@ -151,7 +155,14 @@ def _deliver(service: Service, row: OutboxRow, now: dt.datetime, *, back_to: Sta
     settings = mail_settings(service.config)
     recipients = addr_specs([*msg.get_all("To", []), *msg.get_all("Cc", [])])
     sender = addr_specs([settings.from_addr])
-    transport = service.transport
+    try:
+        transport = service.transport
+    except RelbotError as exc:
+        # nothing reached a server (no password, say): a plain failure that
+        # `relbot status` shows and `relbot send --now` retries at once
+        outbox.move(row.week, State.FAILED, only_from=frozenset({State.SENDING}), error=str(exc))
+        log.error("%s: the status mail was not sent: %s", row.week, exc)
+        return result_for(Outcome.FAILED, row, f"{row.week}: not sent: {exc}")
     try:
         transport.send(msg, envelope_from=sender[0] if sender else "", recipients=recipients)
     except DeliveryError as exc:
@@ -285,27 +296,31 @@ def _resend_at(config: Config, row: OutboxRow) -> dt.datetime | None:
 # -- helpers -------------------------------------------------------------------------
 
 
-def _dry_run(service: Service, now: dt.datetime, slot: dt.datetime, week: str) -> SendResult:
+def _dry_run(
+    service: Service, now: dt.datetime, slot: dt.datetime, week: str, *, force: bool
+) -> SendResult:
     config = service.config
     msg = build_week_mail(service, now, slot)
     transport = FileTransport(config.path(config.smtp.outbox_dir) / "dry-run")
     transport.send(msg, envelope_from="", recipients=())
     mid = str(msg["Message-ID"]).strip("<>")
+    command = "`relbot send --now`" if force else "`relbot send`"
+    row = Outbox(service.store).get(week)
+    if row is not None and row.state is State.SENDING:
+        would = (
+            f"{command} would look for an interrupted send of it on the list "
+            "and send it again only if it is not there"
+        )
+    else:
+        verdict = send_verdict(config, row, now, slot, force=force)
+        if verdict is None:
+            would = f"{command}: it would be sent now"
+        else:
+            would = f"{command}: it would not be sent: {verdict.detail}"
     return SendResult(
         Outcome.DRY_RUN,
         week,
         mid,
-        f"{week}: dry run, written to {transport.last_path} (nothing recorded)",
+        f"{week}: dry run, written to {transport.last_path} (nothing recorded); {would}",
         transport.last_path,
     )
-
-
-def _missed(week: str, slot: dt.datetime, late: dt.timedelta, config: Config) -> SendResult:
-    hours = late.total_seconds() / 3600
-    detail = (
-        f"{week}: the mail was due {describe_time(slot, config.schedule)}, {hours:.1f} h ago, "
-        f"past misfire_grace_hours = {config.schedule.misfire_grace_hours:g}; "
-        "`relbot send --now` sends it late"
-    )
-    log.warning("%s", detail)
-    return SendResult(Outcome.MISSED, week, detail=detail)
