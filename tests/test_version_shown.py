@@ -10,11 +10,6 @@ from typing import Any
 import pytest
 from clirun import REPO, Project, find_item
 
-PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 item 5: a version set after the import is not rendered in the item",
-)
-
 TEXT = "Upstream qemu PCI passthrough support"
 #: the whole message: its Message-ID makes it the mail "changes since" counts from
 STATUS = REPO / "docs" / "examples" / "status-4.2.eml"
@@ -56,7 +51,6 @@ def item_lines(body: str, text: str) -> str:
     return " ".join(" ".join(block).split())
 
 
-@PENDING
 def test_a_new_version_shows_in_the_item_as_in_the_changes(seeded: Project) -> None:
     key = item_id(seeded, TEXT)
     assert find_item(seeded, key)["status_note"] == "patches sent"
@@ -67,7 +61,6 @@ def test_a_new_version_shows_in_the_item_as_in_the_changes(seeded: Project) -> N
     assert "v4" in shown and "Anthony Perard" in shown
 
 
-@PENDING
 def test_a_reimport_of_relbots_own_mail_keeps_the_version(seeded: Project) -> None:
     key = item_id(seeded, TEXT)
     seeded.ok("status", key, "patches", "posted", "--version", "v4")

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from relbot.cli.base import Env, main, pass_env
-from relbot.core.replies.message import read_message
+from relbot.core.replies.message import mail_problem, read_message
 from relbot.edges.mailbox import iter_paths
+from relbot.errors import UsageError
 from relbot.service.ingest import Ingestor
 from relbot.service.understanding import decide_proposal, reply_rules, understand
 
@@ -20,7 +21,11 @@ from relbot.service.understanding import decide_proposal, reply_rules, understan
 @pass_env
 def parse_reply(env: Env, message: Path, as_json: bool) -> None:
     """Show what a reply would do against the current tracker; change nothing."""
-    msg = read_message(message.read_bytes())
+    raw = message.read_bytes()
+    problem = mail_problem(raw)
+    if problem:
+        raise UsageError(f"{message}: {problem}")
+    msg = read_message(raw)
     store = env.service.store
     events = store.events()
     tracker = store.tracker()

@@ -13,7 +13,13 @@ import click
 from relbot.cli.base import Env, main, pass_env
 from relbot.core.replies.pointers import find_pointers
 from relbot.core.tracker.events import Event, Kind, describe_event, fold, undone_seqs
-from relbot.core.tracker.model import Status, Tracker, can_transition, parse_status
+from relbot.core.tracker.model import (
+    Status,
+    Tracker,
+    can_transition,
+    parse_status,
+    parse_version,
+)
 from relbot.core.tracker.snapshot import tracker_to_json
 from relbot.core.tracker.undo import import_batch, undo_subjects
 from relbot.edges.config import load_config
@@ -263,9 +269,18 @@ def status(
     data: dict[str, Any] = {"status": new.value}
     if new is Status.DEFERRED:
         data["release"] = release or env.service.config.release.next_release
-    if version:
-        data["version"] = version
+    if version is not None:
+        if new is not Status.PATCHES_POSTED:
+            raise UsageError("--version goes with the status 'patches posted'")
+        data["version"] = _version(version)
     _record(env, Kind.STATUS, key, **data)
+
+
+def _version(text: str) -> str:
+    found = parse_version(text)
+    if found is None:
+        raise UsageError(f"--version: expected a series version like v7, got {text!r}")
+    return found
 
 
 @main.command()
@@ -278,14 +293,16 @@ def link(env: Env, item_id: str, url: str, title: str) -> None:
     _, key = _existing(env, item_id)
     prefixes = env.service.config.parsing.tracker_prefixes
     pointers = find_pointers(url, tracker_prefixes=prefixes)
-    data: dict[str, Any] = {"title": title}
-    if pointers:
-        p = pointers[0]
-        data |= {"url": p.url, "message_id": p.message_id}
-        if not p.url and not p.message_id:
-            data["tracker_id"] = p.value
-    else:
-        data["url"] = url.strip()
+    if not pointers:
+        example = f"{prefixes[0]}-28" if prefixes else "XSA-123"
+        raise UsageError(
+            f"{url!r} points at nothing: give a URL (https://...), a <message-id> "
+            f"or a tracker id such as {example}"
+        )
+    p = pointers[0]
+    data: dict[str, Any] = {"title": title, "url": p.url, "message_id": p.message_id}
+    if not p.url and not p.message_id:
+        data["tracker_id"] = p.value
     _record(env, Kind.LINK, key, **data)
 
 

@@ -228,6 +228,10 @@ def read_message(raw: bytes | str) -> Message:
             return _headers_only(data, "MIME nesting too deep: body not read")
     try:
         text = _body(msg, defects).replace("\r\n", "\n").replace("\r", "\n")
+        if "\x00" in text:
+            # no word or address in a mail holds a NUL: it must not reach a link
+            text = text.replace("\x00", " ")
+            defects.append("NUL bytes in the text, read as spaces")
         return _build(msg.raw_items(), text, defects)
     except Exception as exc:  # keep the headers, report the body
         return _headers_only(data, f"body unreadable: {exc.__class__.__name__}")
@@ -238,3 +242,24 @@ def _headers_only(data: bytes, problem: str) -> Message:
     values = {name: getattr(fallback, name) for name in Message.__slots__}
     values["defects"] = (*fallback.defects, problem)
     return Message(**values)
+
+
+#: how much of a file is looked at to tell a mail from something else
+_SNIFF_BYTES = 8192
+_FIRST_HEADER = re.compile(r"From |[\041-\071\073-\176]+:")
+
+
+def mail_problem(raw: bytes) -> str:
+    """Why ``raw`` is not a mail message (empty, binary, no header); '' when it is one."""
+    if not raw.strip():
+        return "empty, not a mail"
+    head = header_block(raw[:_SNIFF_BYTES]) or raw[:_SNIFF_BYTES]
+    if b"\x00" in head:
+        return "binary data, not a mail"
+    first = head.lstrip(b"\r\n").split(b"\n", 1)[0].decode("ascii", "replace")
+    if not _FIRST_HEADER.match(first):
+        return "not a mail: it does not start with header lines (From:, Message-ID:, ...)"
+    fields = read_header_fields(raw)
+    if not (fields.from_addr or fields.message_id):
+        return "not a mail: it has no From or Message-ID header"
+    return ""

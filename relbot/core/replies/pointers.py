@@ -41,7 +41,9 @@ class Pointer:
     title: str = ""
 
 
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+", re.IGNORECASE)
+#: a URL ends at a space, a bracket or quote, or a control character (a NUL
+#: in a mail is never part of the address it points at)
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`\x00-\x1f\x7f]+", re.IGNORECASE)
 _TRAILING = ".,;:!?*'\""
 _PAIRS = {")": "(", "]": "[", "}": "{"}
 
@@ -59,7 +61,7 @@ _MAILMAN_URL = re.compile(
     r"|marc\.info/\?|mail-archive\.com/|markmail\.org/|lkml\.org/lkml/\d",
     re.IGNORECASE,
 )
-_MSGID_IN_BRACKETS = re.compile(r"<([^<>\s@]{1,250}@[^<>\s@]{1,250})>")
+_MSGID_IN_BRACKETS = re.compile(r"<([^<>\s@\x00-\x1f\x7f]{1,250}@[^<>\s@\x00-\x1f\x7f]{1,250})>")
 _ADDRESS_LINE = re.compile(
     r"^[>\s]*(?:From|To|Cc|Bcc|Reply-To|Sender|[\w-]+-by|CC)\s*:|wrote:\s*$|writes:\s*$",
     re.IGNORECASE,

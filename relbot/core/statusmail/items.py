@@ -323,10 +323,10 @@ def format_item_head(
     parts.append(head.text)
     state = "" if state_said else status_part(*_state(head))
     note = head.status_note
-    if note and state and announced_status(note, vocab or Vocabulary()) is not head.status:
-        words = f"{state}, {note}"
-    else:
-        words = note or state
+    # a version the note does not give is news that the note's words would hide
+    untold = bool(head.version) and head.version.lower() not in note.lower()
+    other = announced_status(note, vocab or Vocabulary()) is not head.status
+    words = f"{state}, {note}" if note and state and (untold or other) else note or state
     inner = ", ".join(p for p in (format_owners(head.owners), words) if p)
     if inner:
         parts.append(f"({inner})")

@@ -87,6 +87,16 @@ def parse_status(word: str) -> Status | None:
         return _STATUS_ALIASES.get(key.replace(" ", "-")) or _STATUS_ALIASES.get(key)
 
 
+_VERSION = re.compile(r"(?:v|version\s*)?(\d{1,4})", re.IGNORECASE)
+
+
+def parse_version(text: str) -> str | None:
+    """A series version as a person types it ("v7", "V7", "7", "version 7"), written
+    the way relbot writes one ("v7"); None when it is not one."""
+    m = _VERSION.fullmatch(text.strip())
+    return f"v{int(m.group(1))}" if m else None
+
+
 @dataclass(frozen=True, slots=True)
 class Milestone:
     """One timeline line: ``19 March -- TODO list locked down``."""
