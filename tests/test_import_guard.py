@@ -11,10 +11,6 @@ from pathlib import Path
 import pytest
 from clirun import Project, seed_path
 
-PENDING = pytest.mark.xfail(
-    strict=True, reason="issue 12 item 3: import removes silently, no --replace, undo is per event"
-)
-
 OTHER_RELEASE = """\
 From: Jan Beulich <jbeulich@example.com>
 To: xen-devel <xen-devel@lists.example.org>
@@ -83,7 +79,6 @@ def write(p: Project, name: str, text: str) -> Path:
     return path
 
 
-@PENDING
 def test_a_mail_of_another_release_is_refused_and_says_what_it_would_remove(
     seeded: Project,
 ) -> None:
@@ -97,7 +92,6 @@ def test_a_mail_of_another_release_is_refused_and_says_what_it_would_remove(
     assert state(seeded) == before
 
 
-@PENDING
 def test_a_mail_that_would_remove_most_items_is_refused(seeded: Project) -> None:
     before = state(seeded)
     mail = write(seeded, "cut.eml", CUT_DOWN)
@@ -108,7 +102,6 @@ def test_a_mail_that_would_remove_most_items_is_refused(seeded: Project) -> None
     assert state(seeded) == before
 
 
-@PENDING
 def test_the_share_is_configurable(tmp_path: Path) -> None:
     p = Project.create(tmp_path, "[import]\nmax_removed_share = 1.0\n")
     p.ok("init")
@@ -120,7 +113,6 @@ def test_the_share_is_configurable(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "max_removed_share" in result.output
 
 
-@PENDING
 def test_replace_imports_it_and_one_undo_takes_the_whole_import_back(seeded: Project) -> None:
     before = json.loads(state(seeded))
     mail = write(seeded, "status-4.3.eml", OTHER_RELEASE)

@@ -177,6 +177,11 @@ def _check(config: Config, source: str) -> None:
                 f'{source} [{table}] tls: "none" is allowed only on loopback, '
                 f'but host is {host!r}; use "ssl" or "starttls"'
             )
+    if not 0.0 <= config.import_hints.max_removed_share <= 1.0:
+        raise ConfigError(
+            f"{source} [import] max_removed_share: expected a number from 0 to 1, "
+            f"got {config.import_hints.max_removed_share:g}"
+        )
     if not 0.0 <= config.parsing.confidence_threshold <= 1.0:
         raise ConfigError(
             f"{source} [parsing] confidence_threshold: expected a number from 0 to 1, "

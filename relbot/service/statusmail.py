@@ -17,6 +17,7 @@ from relbot.core.replies.headers import decode_bytes
 from relbot.core.replies.message import read_message
 from relbot.core.statusmail.reader import read_status_mail
 from relbot.core.tracker.events import Event, Kind
+from relbot.core.tracker.guard import check_import
 from relbot.core.tracker.model import Milestone, Tracker
 from relbot.core.tracker.reconcile import outline_events
 from relbot.core.views import RenderOptions
@@ -35,15 +36,20 @@ class ImportOutcome:
     items_changed: int
     message_id: str
     problems: tuple[str, ...]
+    #: the items the import took out, one line each
+    removed: tuple[str, ...] = ()
 
 
 def import_status_mail(
-    service: Service, raw: bytes, *, now: dt.datetime, origin: str = ""
+    service: Service, raw: bytes, *, now: dt.datetime, origin: str = "", replace: bool = False
 ) -> ImportOutcome:
     """Read a status mail (a bare body or a whole message) into events.
 
     Everything is stored in one transaction, or nothing is: a mail that is not
-    a status mail raises ImportFailed with the problems, line by line.
+    a status mail raises ImportFailed with the problems, line by line. A mail
+    of another release, or one that would remove more than ``[import]
+    max_removed_share`` of the open items, raises ImportFailed listing what it
+    would remove, unless ``replace``.
     """
     where = origin or "the mail"
     if not raw.strip():
@@ -90,6 +96,18 @@ def import_status_mail(
                 else e
                 for e in events
             )
+        check = check_import(
+            current,
+            events,
+            release=outline.release,
+            max_removed_share=service.config.import_hints.max_removed_share,
+        )
+        if check.refusal and not replace:
+            raise ImportFailed(
+                f"{where}: {check.refusal} (listed below); "
+                f"`relbot import --replace {where}` imports it anyway",
+                tuple(f"would remove {line}" for line in check.removed),
+            )
         stored = service.store.append_events(conn, events)
         if message_id:
             # kept whole: the preview diffs against it, and a reply to it is
@@ -110,6 +128,7 @@ def import_status_mail(
         items_changed=len({e.item for e in stored if e.item and e.kind is not Kind.ADD}),
         message_id=message_id,
         problems=outline.problems,
+        removed=check.removed,
     )
 
 

@@ -56,6 +56,9 @@ class OutlineHints:
     max_heading_length: int = 60
     #: ... and so is one of more words than this ("I tried this and got:")
     max_heading_words: int = 6
+    #: an import that would remove more than this share of the open items
+    #: (or a mail of another release) needs ``relbot import --replace``
+    max_removed_share: float = 0.5
 
     @property
     def vocabulary(self) -> Vocabulary:
