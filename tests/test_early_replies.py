@@ -8,13 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 from clirun import REPO, Project
-
-PENDING = pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 item 4: replies read before the status mail are lost at its import",
-)
 
 EXAMPLES = REPO / "docs" / "examples"
 STATUS = EXAMPLES / "status-4.2.eml"
@@ -48,7 +42,6 @@ def summary(p: Project) -> dict[str, Any]:
     return {"items": items, "pending": pending}
 
 
-@PENDING
 def test_replies_before_the_status_mail_count_once_it_is_imported(tmp_path: Path) -> None:
     usual = project(tmp_path / "usual")
     usual.ok("import", str(STATUS))
@@ -66,7 +59,6 @@ def test_replies_before_the_status_mail_count_once_it_is_imported(tmp_path: Path
     assert summary(early) == summary(usual)
 
 
-@PENDING
 def test_a_proposal_from_before_the_import_is_replaced_not_left_dangling(tmp_path: Path) -> None:
     early = project(tmp_path)
     deliver(early)

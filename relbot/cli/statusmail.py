@@ -48,6 +48,8 @@ def import_(env: Env, file: Path, replace: bool) -> None:
     )
     for line in outcome.removed:
         click.echo(f"  removed {line}")
+    if outcome.reread:
+        click.echo(outcome.reread)
     if outcome.events:
         click.echo(f"`relbot undo {outcome.events[0].seq}` takes this import back")
 

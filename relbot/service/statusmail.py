@@ -23,6 +23,7 @@ from relbot.core.tracker.reconcile import outline_events
 from relbot.core.views import RenderOptions
 from relbot.edges.templating import render_status
 from relbot.errors import ImportFailed
+from relbot.service.reread import reread_answers
 from relbot.service.wiring import Service, person_name
 
 #: an RFC 822 message starts with header lines; a bare body does not
@@ -38,6 +39,8 @@ class ImportOutcome:
     problems: tuple[str, ...]
     #: the items the import took out, one line each
     removed: tuple[str, ...] = ()
+    #: what reading again the replies that came before the mail did
+    reread: str = ""
 
 
 def import_status_mail(
@@ -122,6 +125,10 @@ def import_status_mail(
                 subject=subject,
                 from_addr=actor,
             )
+    reread = ""
+    if message_id and any(e.kind is Kind.STATUS_MAIL for e in stored):
+        # replies that came before their status mail could not be understood
+        reread = reread_answers(service, message_id, now=now).summary()
     return ImportOutcome(
         events=tuple(stored),
         items_added=sum(e.kind is Kind.ADD for e in stored),
@@ -129,6 +136,7 @@ def import_status_mail(
         message_id=message_id,
         problems=outline.problems,
         removed=check.removed,
+        reread=reread,
     )
 
 

@@ -381,7 +381,9 @@ def describe_event(event: Event, state: Tracker | None = None) -> str:
             seqs = undo_targets(event)
             what = f"undid event {d.get('event')}"
             if len(seqs) > 1:
-                what = f"undid the import of events {seqs[0]}-{seqs[-1]}"
+                run = list(seqs) == list(range(seqs[0], seqs[-1] + 1))
+                named = f"{seqs[0]}-{seqs[-1]}" if run else ", ".join(map(str, seqs))
+                what = f"undid events {named}"
         case Kind.STATUS_MAIL:
             what = f"status mail <{d.get('message_id', '')}>"
         case _:

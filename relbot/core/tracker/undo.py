@@ -28,7 +28,8 @@ def import_batch(events: Sequence[Event], seq: int) -> tuple[int, ...]:
         return (seq,)
 
     def same(e: Event) -> bool:
-        return e.source == "import" and e.at == first.at and e.actor == first.actor
+        same_import = e.source == "import" and e.at == first.at and e.actor == first.actor
+        return same_import and e.kind is not Kind.UNDO
 
     start = at
     while start > 0 and same(events[start - 1]):
