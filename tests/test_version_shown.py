@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 from clirun import REPO, Project, find_item
 
+from relbot.core.statusmail.items import ItemHead, format_item_head
+from relbot.core.tracker.model import Status
+
 TEXT = "Upstream qemu PCI passthrough support"
 #: the whole message: its Message-ID makes it the mail "changes since" counts from
 STATUS = REPO / "docs" / "examples" / "status-4.2.eml"
@@ -70,3 +73,31 @@ def test_a_reimport_of_relbots_own_mail_keeps_the_version(seeded: Project) -> No
     item = find_item(seeded, key)
     assert item["status"] == "patches posted" and item["version"] == "v4"
     assert item["owners"] == ["Anthony Perard"]
+
+
+@pytest.mark.parametrize(
+    "head,shown",
+    [
+        (
+            ItemHead(
+                text="Upstream qemu PCI passthrough support",
+                owners=("Anthony Perard",),
+                status=Status.PATCHES_POSTED,
+                status_note="patches sent",
+                version="v4",
+            ),
+            "(Anthony Perard, v4, patches sent)",
+        ),
+        (
+            ItemHead(
+                text="Upstream qemu PCI passthrough support",
+                owners=("Anthony Perard",),
+                status=Status.PATCHES_POSTED,
+                status_note="patches sent",
+            ),
+            "(Anthony Perard, patches sent)",
+        ),
+    ],
+)
+def test_a_status_note_never_hides_the_version(head: ItemHead, shown: str) -> None:
+    assert format_item_head(head, show_id=False).endswith(shown)
