@@ -68,3 +68,24 @@ def test_run_once_with_a_missing_password_leaves_the_week_retryable(
     monkeypatch.setenv(SECRET_ENV, "secret")
     assert "2026-W49: sent" in p.ok("send", "--now", "--at", "2026-11-30T12:07+0000")
     assert len(list_server.received) == 1
+
+
+def test_a_preview_without_a_password_is_shown_in_status(
+    tmp_path: Path, list_server: ListServer, tls_cert: TlsCert, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    p = smtp_project(tmp_path, list_server, tls_cert)
+    config = p.root / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('review = "auto"', 'review = "preview"'),
+        encoding="utf-8",
+    )
+    before = "2026-11-29T13:00+0000"  # a day before the send: the preview is due
+    out = p.ok("run", "--once", "--at", before)
+    assert "2026-W49: preview not sent" in out and SECRET_ENV in out
+    status = p.ok("status", "--at", before)
+    assert "outbox:            2026-W49 draft: preview not sent" in status
+    monkeypatch.setenv(SECRET_ENV, "secret")
+    assert "2026-W49: preview sent" in p.ok("run", "--once", "--at", "2026-11-29T13:05+0000")
+    assert "preview not sent" not in p.ok("status", "--at", "2026-11-29T13:05+0000")
+    assert len(list_server.received) == 1

@@ -122,7 +122,10 @@ def send_preview(
         )
     except RelbotError as exc:  # a DeliveryError, or no password for the transport
         log.warning("%s: the preview could not be sent: %s", row.week, exc)
+        outbox.note_error(row.week, f"preview not sent: {exc}")  # `relbot status` shows it
         return result_for(Outcome.RETRY_LATER, row, f"{row.week}: preview not sent: {exc}")
+    if row.error.startswith("preview not sent"):
+        outbox.note_error(row.week, "")
     outbox.mark_previewed(row.week)
     return result_for(Outcome.PREVIEWED, row, f"{row.week}: preview sent to {', '.join(managers)}")
 
