@@ -132,7 +132,9 @@ def import_status_mail(
     return ImportOutcome(
         events=tuple(stored),
         items_added=sum(e.kind is Kind.ADD for e in stored),
-        items_changed=len({e.item for e in stored if e.item and e.kind is not Kind.ADD}),
+        items_changed=len(
+            {e.item for e in stored if e.item and e.kind not in (Kind.ADD, Kind.REMOVE)}
+        ),
         message_id=message_id,
         problems=outline.problems,
         removed=check.removed,
