@@ -125,3 +125,13 @@ def test_replace_imports_it_and_one_undo_takes_the_whole_import_back(seeded: Pro
     undone = seeded.ok("undo", found.group(1))
     assert "import" in undone
     assert json.loads(state(seeded)) == before
+
+
+def test_a_tracker_with_no_release_yet_is_of_the_configured_one(tmp_path: Path) -> None:
+    p = Project.create(tmp_path)
+    p.ok("init")
+    p.ok("item", "add", "hypervisor, blockers", "Event channel scalability")
+    p.ok("item", "add", "tools, blockers", "xl vcpu-set with more than 64 vcpus")
+    result = p.run("import", str(write(p, "status-4.3.eml", OTHER_RELEASE)))
+    assert result.exit_code == 1
+    assert "release 4.3, but the tracker holds 4.2" in result.output

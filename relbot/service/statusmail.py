@@ -104,6 +104,7 @@ def import_status_mail(
             events,
             release=outline.release,
             max_removed_share=service.config.import_hints.max_removed_share,
+            configured_release=service.config.release.name,
         )
         if check.refusal and not replace:
             raise ImportFailed(

@@ -25,11 +25,17 @@ class ImportCheck:
 
 
 def check_import(
-    current: Tracker, events: Sequence[Event], *, release: str, max_removed_share: float
+    current: Tracker,
+    events: Sequence[Event],
+    *,
+    release: str,
+    max_removed_share: float,
+    configured_release: str = "",
 ) -> ImportCheck:
     """What ``events`` (an import into ``current``) remove, and whether that is too much.
 
-    ``release`` is the release the mail names ('' when it names none). The
+    ``release`` is the release the mail names ('' when it names none);
+    ``configured_release`` stands for the tracker's when it has none yet. The
     share counts open work only: items that are not done, dropped or deferred.
     """
     gone: list[Item] = []
@@ -43,10 +49,11 @@ def check_import(
     lines = tuple(f"{it.id} {_short(it.text)}" for it in gone)
     active = [it for it in current.items if _open(it)]
     removed = [it for it in gone if _open(it)]
-    if release and current.release and release != current.release and current.items:
+    held = current.release or configured_release
+    if release and held and release != held and current.items:
         return ImportCheck(
             lines,
-            f"a status mail of release {release}, but the tracker holds {current.release}; "
+            f"a status mail of release {release}, but the tracker holds {held}; "
             f"it would remove {len(gone)} of {len(current.items)} items",
         )
     share = len(removed) / len(active) if active else 0.0
