@@ -8,7 +8,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from clirun import REPO, Project
+import pytest
+from clirun import REPO, Project, find_item
+from servers import Dovecot
 
 EXAMPLES = REPO / "docs" / "examples"
 STATUS = EXAMPLES / "status-4.2.eml"
@@ -73,3 +75,58 @@ def test_a_proposal_from_before_the_import_is_replaced_not_left_dangling(tmp_pat
     first_stale = stale[0].split()[0]
     result = early.run("accept", first_stale)
     assert result.exit_code == 1 and "already" in result.output
+
+
+#: a reply under its own subject: not in a status thread until its status mail is known
+OFF_SUBJECT = (
+    b"From: Roger Pau Monne <roger.pau@citrix.com>\n"
+    b"To: xen-devel <xen-devel@lists.xen.org>\n"
+    b"Subject: libxl_domain_suspend (was: 4.2 TODO)\n"
+    b"Date: Tue, 17 Apr 2012 10:00:00 +0100\n"
+    b"Message-ID: <4F8D1111.2020202@citrix.com>\n"
+    b"In-Reply-To: <1334575910.28331.41.camel@zakaz.uk.xensource.com>\n"
+    b"References: <1334575910.28331.41.camel@zakaz.uk.xensource.com>\n"
+    b"Content-Type: text/plain; charset=utf-8\n\n"
+    b">                       * libxl_domain_suspend. Nobody has looked at these\n"
+    b">                         at all. A volunteer would be appreciated.\n\n"
+    b"I'll take this one.\n"
+)
+
+
+def test_a_reply_that_was_not_read_is_found_in_the_maildir_at_the_import(tmp_path: Path) -> None:
+    p = project(tmp_path)
+    (p.root / "var" / "mail" / "new" / "1334650000.M001P0.x").write_bytes(OFF_SUBJECT)
+    assert "thread members 0" in p.ok("poll", "--once")
+    out = p.ok("import", str(STATUS))
+    assert "found 1 more reply to it in the mailbox" in out
+    assert find_item(p, "T12")["owners"] == ["Roger Pau Monne"]
+
+
+def test_a_reply_that_was_not_read_is_found_over_imap_at_the_import(
+    tmp_path: Path, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELBOT_TEST_IMAP_PASSWORD", dovecot.password)
+    p = Project.create(tmp_path)
+    text = (p.root / "config.toml").read_text(encoding="utf-8")
+    for old, new in (
+        ('source = "maildir"', 'source = "imap"'),
+        (
+            'host = "imap.example.org"\nport = 993\ntls = "ssl"',
+            f'host = "127.0.0.1"\nport = {dovecot.imap_port}\ntls = "none"\ntimeout = 10',
+        ),
+        ('password_env = "RELBOT_IMAP_PASSWORD"', 'password_env = "RELBOT_TEST_IMAP_PASSWORD"'),
+        ('folders = ["INBOX"]', 'folders = ["lists/dev"]'),
+    ):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    (p.root / "config.toml").write_text(text, encoding="utf-8")
+    p.ok("init")
+    dovecot.create("lists/dev")
+    dovecot.deliver_lmtp(OFF_SUBJECT, "lists/dev")
+    assert "scanned 1, thread members 0" in p.ok("poll", "--once")
+    out = p.ok("import", str(STATUS))
+    assert "found 1 more reply to it in the mailbox" in out
+    assert find_item(p, "T12")["owners"] == ["Roger Pau Monne"]
+    again = p.ok("poll", "--once")
+    assert "applied 0" in again
+    assert find_item(p, "T12")["owners"] == ["Roger Pau Monne"]

@@ -58,6 +58,7 @@ class MailSource(Protocol):
     ) -> Iterator[tuple[int, bytes]]: ...
     def fetch_bodies(self, uids: Sequence[int]) -> Iterator[tuple[int, bytes]]: ...
     def search_message_id(self, message_id: str) -> list[int]: ...
+    def search_replies(self, message_id: str) -> list[int]: ...
     def idle_wait(self, timeout: float, stop: Callable[[], bool] | None = None) -> bool: ...
     def close(self) -> None: ...
 
@@ -227,6 +228,12 @@ class ImapSource:
         """UIDs of messages whose Message-ID header contains ``message_id``."""
         with self._errors("SEARCH HEADER Message-ID"):
             return sorted(self._client.search(["HEADER", "Message-ID", message_id]))
+
+    def search_replies(self, message_id: str) -> list[int]:
+        """UIDs of messages whose In-Reply-To or References header names ``message_id``."""
+        query = ["OR", "HEADER", "In-Reply-To", message_id, "HEADER", "References", message_id]
+        with self._errors("SEARCH HEADER In-Reply-To/References"):
+            return sorted(self._client.search(query))
 
     def fetch_headers(
         self, uids: Sequence[int], batch_size: int = 500
