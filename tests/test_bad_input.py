@@ -200,7 +200,6 @@ def template_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return p.root
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 8")
 def test_every_command_fails_in_one_line_on_broken_input(
     template_project: Path, tmp_path: Path
 ) -> None:

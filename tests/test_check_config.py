@@ -83,7 +83,6 @@ def project(tmp_path: Path) -> Project:
     return p
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 8")
 @pytest.mark.parametrize(
     ("edit", "words"), [(b[1], b[2]) for b in BROKEN], ids=[b[0] for b in BROKEN]
 )
@@ -101,7 +100,6 @@ def test_check_config_finds_what_send_would_hit(
     assert "Traceback" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 8")
 def test_check_config_prints_toml_that_loads_back(project: Project) -> None:
     result = project.run("check-config")
     assert result.exit_code == 0, result.output

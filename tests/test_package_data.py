@@ -8,6 +8,7 @@ empty folder writes a commented config.toml from it, and `init --demo` then
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -16,11 +17,12 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 from clirun import REPO
 
 from relbot.cli import main
+from relbot.edges.config import load_config, parse_config
+from relbot.edges.packaged import starter_config
 
 AT = "2026-11-30T12:05+0000"
 
@@ -29,7 +31,6 @@ def relbot(folder: Path, *args: str) -> Result:
     return CliRunner().invoke(main, ["--config", str(folder / "config.toml"), *args])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 11")
 def test_init_in_an_empty_folder_writes_a_commented_config(tmp_path: Path) -> None:
     result = relbot(tmp_path, "init")
     assert result.exit_code == 0, result.output
@@ -46,7 +47,6 @@ def test_init_in_an_empty_folder_writes_a_commented_config(tmp_path: Path) -> No
     assert (tmp_path / "config.toml").read_text(encoding="utf-8").endswith("# mine\n")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 11")
 def test_init_demo_and_run_once_in_an_empty_folder(tmp_path: Path) -> None:
     result = relbot(tmp_path, "init", "--demo")
     assert result.exit_code == 0, result.output
@@ -56,6 +56,16 @@ def test_init_demo_and_run_once_in_an_empty_folder(tmp_path: Path) -> None:
     assert ran.exit_code == 0, ran.output
     assert "2026-W49: sent <relbot.4.2.2026-W49." in ran.output
     assert len(list((tmp_path / "var" / "outbox").glob("*.eml"))) == 1
+
+
+def test_the_starter_config_is_the_repos_example() -> None:
+    """The repository's config.toml and the one `init` writes describe the same release."""
+    starter = parse_config(tomllib.loads(starter_config()))
+    example = load_config(REPO / "config.toml")
+    assert starter.render.template == ""
+    assert dataclasses.replace(example.render, template="") == starter.render
+    same = dataclasses.replace(example, render=starter.render, base_dir=starter.base_dir)
+    assert same == starter
 
 
 def _build_wheel(tmp_path: Path) -> Path:
@@ -78,7 +88,6 @@ def _build_wheel(tmp_path: Path) -> Path:
     return wheel
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 11")
 def test_the_wheel_runs_a_week_outside_the_repo(tmp_path: Path) -> None:
     wheel = _build_wheel(tmp_path)
     names = zipfile.ZipFile(wheel).namelist()

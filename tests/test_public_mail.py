@@ -131,7 +131,6 @@ def test_intro_is_the_rms_to_edit(tmp_path: Path) -> None:
     assert missing.exit_code == 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_bot_mail_is_not_signed_by_a_person_unless_configured(tmp_path: Path) -> None:
     p = seeded(tmp_path)
     mail = p.ok("render", "--date", NEXT_WEEK)
@@ -147,7 +146,6 @@ def test_bot_mail_is_not_signed_by_a_person_unless_configured(tmp_path: Path) ->
     assert q.ok("render", "--date", NEXT_WEEK).endswith("\n-- \nThe 4.2 release managers\n")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_release_name_from_config_when_the_tracker_has_none(tmp_path: Path) -> None:
     p = Project.create(tmp_path / "rm")
     p.ok("init")

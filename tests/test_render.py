@@ -299,8 +299,8 @@ def test_call_for_volunteers_and_signature() -> None:
         "  * [T4] Manually ballooning dom0"
     )
     assert view(events, call_for_volunteers=True, volunteer_sections=("nice",)).volunteers == ()
-    out = text(BASE, call_for_volunteers=True, release_managers=("Ian Campbell",))
-    assert out.endswith("\n-- \nIan Campbell\n")
+    out = text(BASE, call_for_volunteers=True, signature=("The 4.2 release managers",))
+    assert out.endswith("\n-- \nThe 4.2 release managers\n")
     outline = read_status_mail(out)
     assert [it.text for _s, _p, it in outline.walk()] == [
         "libxl stable API",
@@ -325,6 +325,12 @@ def test_empty_tracker_renders() -> None:
         ("{{ view.__class__.__mro__ }}\n", "not allowed"),
         ("{% for x in range(10**9) %}{% endfor %}\n", "too large"),
         ("{% for x in view.sections %}\n", "line"),
+        ("{% include 'other.j2' %}\n", "line 1: {% include %} is not allowed"),
+        ("{% extends 'other.j2' %}\n", "{% extends %} is not allowed"),
+        ("\n{% import 'other.j2' as o %}\n", "line 2: {% import %} is not allowed"),
+        ("{% from 'other.j2' import x %}\n", "{% from ... import %} is not allowed"),
+        ("{{ 1/0 }}\n", "line 1: division by zero"),
+        ("\n\n{{ view.release - 1 }}\n", "line 3: unsupported operand"),
     ],
 )
 def test_template_errors_name_the_template(tmp_path: Path, source: str, says: str) -> None:
@@ -335,6 +341,10 @@ def test_template_errors_name_the_template(tmp_path: Path, source: str, says: st
     assert str(bad) in str(info.value) and says in str(info.value)
 
 
+def test_the_built_in_template_is_the_shipped_one() -> None:
+    assert render_status(view(BASE), None) == render_status(view(BASE), TEMPLATE)
+
+
 def test_missing_template(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match=r"\[render\] template: .*nope.j2 does not exist"):
         render_status(view(BASE), tmp_path / "nope.j2")

@@ -47,7 +47,9 @@ def build_status_view(
             sections.append(SectionView(sec.key, heading, items, notes))
     preamble = []
     if tracker.release and options.greeting:
-        preamble.append(options.greeting.format(release=tracker.release))
+        preamble.append(
+            options.greeting.format(release=tracker.release, next_release=tracker.next_release)
+        )
     if tracker.milestones and options.timeline_intro:
         preamble.append(options.timeline_intro)
     heading, changes = changes_since(tracker, events, options)
@@ -61,8 +63,8 @@ def build_status_view(
         volunteers=_volunteers(tracker, visible, options),
         sections=tuple(sections),
         footnotes=tuple(f"[{f.number}] {f.url}" for f in tracker.footnotes),
-        # a signature: the importer stops at "-- ", so the names never become text
-        closing=("-- ", *options.release_managers) if options.release_managers else (),
+        # a signature: the importer stops at "-- ", so its lines never become text
+        closing=("-- ", *options.signature) if options.signature else (),
     )
 
 
