@@ -85,7 +85,6 @@ def test_changes_part_shows_ids_when_asked(tmp_path: Path) -> None:
     assert "T13" in changes
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_volunteers_leave_out_heading_only_items(tmp_path: Path) -> None:
     p = seeded(tmp_path)
     # "xl compatibility with xm:" loses its only sub-item: a heading with nothing under it
@@ -95,7 +94,6 @@ def test_volunteers_leave_out_heading_only_items(tmp_path: Path) -> None:
     assert "libxl_domain_core_dump" in wanted
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 7")
 def test_volunteers_leave_out_items_someone_is_doing(tmp_path: Path) -> None:
     p = seeded(tmp_path)
     p.ok("claim", "T15", "Ian Jackson")
