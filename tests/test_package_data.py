@@ -24,6 +24,7 @@ from clirun import REPO
 from relbot.cli import main
 from relbot.edges.config import load_config, parse_config
 from relbot.edges.packaged import starter_config
+from relbot.edges.templating import builtin_template
 
 AT = "2026-11-30T12:05+0000"
 
@@ -57,6 +58,21 @@ def test_init_demo_and_run_once_in_an_empty_folder(tmp_path: Path) -> None:
     assert ran.exit_code == 0, ran.output
     assert "2026-W49: sent <relbot.4.2.2026-W49." in ran.output
     assert len(list((tmp_path / "var" / "outbox").glob("*.eml"))) == 1
+
+
+def test_init_template_writes_the_built_in_one_to_edit(tmp_path: Path) -> None:
+    result = relbot(tmp_path, "init", "--template")
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "templates" / "status.txt.j2"
+    assert written.read_text(encoding="utf-8") == builtin_template()
+    config = tmp_path / "config.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("# template = ", "template = "), encoding="utf-8")
+    written.write_text("{{ view.release }} is the release\n", encoding="utf-8")
+    assert relbot(tmp_path, "render").output == "4.2 is the release\n"
+    # a second run leaves the RM's template alone
+    assert "left as it is" in relbot(tmp_path, "init", "--template").output
+    assert written.read_text(encoding="utf-8").startswith("{{ view.release }}")
 
 
 def test_the_starter_config_is_the_repos_example() -> None:
