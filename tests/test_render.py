@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from relbot.core.render import build_status_view, marker_index, timeline_lines
 from relbot.core.statusmail.reader import read_status_mail
@@ -343,6 +345,73 @@ def test_template_errors_name_the_template(tmp_path: Path, source: str, says: st
     with pytest.raises(ConfigError) as info:
         render_status(view(BASE), bad)
     assert str(bad) in str(info.value) and says in str(info.value)
+
+
+#: pieces of Jinja, right and wrong, for templates a hurried RM might write
+_PIECES = st.sampled_from(
+    [
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "{#",
+        "#}",
+        "view",
+        ".",
+        "release",
+        "(",
+        ")",
+        "[",
+        "]",
+        "1/0",
+        "'a'",
+        "|",
+        "length",
+        "x",
+        "+",
+        "-",
+        "**",
+        "9",
+        "join",
+        "~",
+        "loop",
+        "m()",
+        "super()",
+        "__class__",
+        "namespace()",
+        "%",
+        "'%s'",
+        "range(10**9)",
+        " for x in view.sections ",
+        " endfor ",
+        " if ",
+        " endif ",
+        " set x = ",
+        "\n",
+        " macro m() ",
+        " endmacro ",
+        " raw ",
+        " endraw ",
+        " block b ",
+        " endblock ",
+        " include 'x' ",
+        " extends 'x' ",
+        " import 'x' as y ",
+    ]
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_PIECES, max_size=25))
+def test_any_template_renders_or_says_what_is_wrong(tmp_path: Path, pieces: list[str]) -> None:
+    template = tmp_path / "any.j2"
+    template.write_text("".join(pieces), encoding="utf-8")
+    try:
+        render_status(view(BASE), template)
+    except ConfigError as exc:
+        assert str(template) in str(exc)
 
 
 def test_the_built_in_template_is_the_shipped_one() -> None:
