@@ -140,9 +140,10 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
 
 
 def test_check_config_prints_values(project: Project) -> None:
-    out = project.ok("check-config")
-    assert '[schedule]\n  send = "mon 12:00"' in out
-    assert out.rstrip().endswith("config.toml: OK")
+    result = project.run("check-config")
+    assert result.exit_code == 0, result.output
+    assert '[schedule]\nsend = "mon 12:00"' in result.stdout
+    assert "config.toml: OK (a dry run rendered" in result.stderr
 
 
 def test_import_refuses_bad_input(project: Project, tmp_path: Path) -> None:

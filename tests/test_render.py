@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from relbot.core.render import build_status_view, marker_index, timeline_lines
 from relbot.core.statusmail.reader import read_status_mail
@@ -251,11 +253,15 @@ def test_changes_since_last_week_grouped_per_person() -> None:
     assert v.changes_heading == "Changes since 16 April 2012:"
     assert v.changes == (
         "Roger Pau Monné:",
-        "  - T1 libxl stable API: claimed by Roger Pau Monné (<r1@example.org>)",
-        "  - T1 libxl stable API: note: v2 soon (cli)",
+        "  - libxl stable API: claimed by Roger Pau Monné (<r1@example.org>)",
+        "  - libxl stable API: note: v2 soon",
         "Ian Jackson:",
-        "  - T2 Safe fork vs. fd handling hooks. Involves API ...: now done",
+        "  - Safe fork vs. fd handling hooks. Involves API ...: now done",
         "    (<r2@example.org>)",
+    )
+    # with ids in the mail, the changes part names them too
+    assert view(events, changes_since=since, item_ids=True).changes[1] == (
+        "  - T1 libxl stable API: claimed by Roger Pau Monné (<r1@example.org>)"
     )
     labelled = view(events, changes_since=since, changes_label="the mail of 16 April 2012")
     assert labelled.changes_heading == "Changes since the mail of 16 April 2012:"
@@ -299,8 +305,8 @@ def test_call_for_volunteers_and_signature() -> None:
         "  * [T4] Manually ballooning dom0"
     )
     assert view(events, call_for_volunteers=True, volunteer_sections=("nice",)).volunteers == ()
-    out = text(BASE, call_for_volunteers=True, release_managers=("Ian Campbell",))
-    assert out.endswith("\n-- \nIan Campbell\n")
+    out = text(BASE, call_for_volunteers=True, signature=("The 4.2 release managers",))
+    assert out.endswith("\n-- \nThe 4.2 release managers\n")
     outline = read_status_mail(out)
     assert [it.text for _s, _p, it in outline.walk()] == [
         "libxl stable API",
@@ -325,6 +331,12 @@ def test_empty_tracker_renders() -> None:
         ("{{ view.__class__.__mro__ }}\n", "not allowed"),
         ("{% for x in range(10**9) %}{% endfor %}\n", "too large"),
         ("{% for x in view.sections %}\n", "line"),
+        ("{% include 'other.j2' %}\n", "line 1: {% include %} is not allowed"),
+        ("{% extends 'other.j2' %}\n", "{% extends %} is not allowed"),
+        ("\n{% import 'other.j2' as o %}\n", "line 2: {% import %} is not allowed"),
+        ("{% from 'other.j2' import x %}\n", "{% from ... import %} is not allowed"),
+        ("{{ 1/0 }}\n", "line 1: division by zero"),
+        ("\n\n{{ view.release - 1 }}\n", "line 3: unsupported operand"),
     ],
 )
 def test_template_errors_name_the_template(tmp_path: Path, source: str, says: str) -> None:
@@ -335,6 +347,77 @@ def test_template_errors_name_the_template(tmp_path: Path, source: str, says: st
     assert str(bad) in str(info.value) and says in str(info.value)
 
 
+#: pieces of Jinja, right and wrong, for templates a hurried RM might write
+_PIECES = st.sampled_from(
+    [
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "{#",
+        "#}",
+        "view",
+        ".",
+        "release",
+        "(",
+        ")",
+        "[",
+        "]",
+        "1/0",
+        "'a'",
+        "|",
+        "length",
+        "x",
+        "+",
+        "-",
+        "**",
+        "9",
+        "join",
+        "~",
+        "loop",
+        "m()",
+        "super()",
+        "__class__",
+        "namespace()",
+        "%",
+        "'%s'",
+        "range(10**9)",
+        " for x in view.sections ",
+        " endfor ",
+        " if ",
+        " endif ",
+        " set x = ",
+        "\n",
+        " macro m() ",
+        " endmacro ",
+        " raw ",
+        " endraw ",
+        " block b ",
+        " endblock ",
+        " include 'x' ",
+        " extends 'x' ",
+        " import 'x' as y ",
+    ]
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_PIECES, max_size=25))
+def test_any_template_renders_or_says_what_is_wrong(tmp_path: Path, pieces: list[str]) -> None:
+    template = tmp_path / "any.j2"
+    template.write_text("".join(pieces), encoding="utf-8")
+    try:
+        render_status(view(BASE), template)
+    except ConfigError as exc:
+        assert str(template) in str(exc)
+
+
+def test_the_built_in_template_is_the_shipped_one() -> None:
+    assert render_status(view(BASE), None) == render_status(view(BASE), TEMPLATE)
+
+
 def test_missing_template(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match=r"\[render\] template: .*nope.j2 does not exist"):
         render_status(view(BASE), tmp_path / "nope.j2")

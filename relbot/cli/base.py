@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from relbot import __version__
 from relbot.core.settings import Config
 from relbot.edges.config import load_config
 from relbot.errors import RelbotError
@@ -52,6 +53,32 @@ class RelbotGroup(click.Group):
                 click.echo(f"  {problem}", err=True)
             ctx.exit(1)
 
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Like click's, but a usage error is one line that says where the help is."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "relbot"
+            help_ = f" (`{where} --help` shows the usage)" if exc.ctx is not None else ""
+            click.echo(f"relbot: error: {exc.format_message()}{help_}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"relbot: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("relbot: error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
 
 @click.group(cls=RelbotGroup)
 @click.option(
@@ -63,7 +90,7 @@ class RelbotGroup(click.Group):
     help="The configuration file.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log more (to stderr).")
-@click.version_option(package_name="relbot")
+@click.version_option(version=__version__, prog_name="relbot")
 @click.pass_context
 def main(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     """relbot: keeps a release's status mail current from list replies."""

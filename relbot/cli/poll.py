@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from typing import Any
 
@@ -51,4 +52,4 @@ def _print_if_busy(report: PollReport) -> None:
 
 
 def _tty() -> bool:
-    return click.get_text_stream("stderr").isatty()
+    return sys.stderr.isatty()

@@ -1,11 +1,8 @@
-"""The RM's commands on the tracker: show, log, undo, item edits, init, check-config."""
+"""The RM's commands on the tracker: show, log, undo, item edits."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import shutil
-from pathlib import Path
 from typing import Any
 
 import click
@@ -22,9 +19,7 @@ from relbot.core.tracker.model import (
 )
 from relbot.core.tracker.snapshot import tracker_to_json
 from relbot.core.tracker.undo import import_batch, undo_subjects
-from relbot.edges.config import load_config
 from relbot.errors import UsageError
-from relbot.service.statusmail import import_status_mail
 
 # -- looking -------------------------------------------------------------------
 
@@ -41,7 +36,7 @@ def show(env: Env, as_json: bool) -> None:
     if not tracker.items:
         click.echo("The tracker is empty: `relbot import STATUS-MAIL` or `relbot item add`.")
         return
-    click.echo(f"Release {tracker.release or '(unnamed)'}")
+    click.echo(f"Release {tracker.release or env.config.release.name or '(unnamed)'}")
     for sec in tracker.sections:
         click.echo(f"\n{sec.title or sec.key}:")
         for depth, item in tracker.walk(sec.key):
@@ -316,63 +311,3 @@ def note(env: Env, item_id: str, text: str) -> None:
     if not text.strip():
         raise UsageError("the note is empty")
     _record(env, Kind.NOTE, key, text=text.strip())
-
-
-# -- setting up ----------------------------------------------------------------
-
-
-@main.command("check-config")
-@pass_env
-def check_config(env: Env) -> None:
-    """Read config.toml strictly and print the values in force."""
-    config = load_config(env.config_path)
-    for table in dataclasses.fields(config):
-        value = getattr(config, table.name)
-        if isinstance(value, type) or not dataclasses.is_dataclass(value):
-            continue
-        click.echo(f"[{'import' if table.name == 'import_hints' else table.name}]")
-        for key in dataclasses.fields(value):
-            shown = json.dumps(getattr(value, key.name), default=str, ensure_ascii=False)
-            click.echo(f"  {key.name} = {shown}")
-    click.echo(f"{env.config_path}: OK")
-
-
-@main.command()
-@click.option(
-    "--demo",
-    is_flag=True,
-    help="Also import docs/examples/status-4.2.eml and put the example replies in the maildir.",
-)
-@pass_env
-def init(env: Env, demo: bool) -> None:
-    """Create the store and the local folders the config names."""
-    config = env.config
-    applied = env.service.store.migrate()
-    maildir = config.path(config.mailbox.path)
-    if config.mailbox.source == "maildir":
-        for sub in ("cur", "new", "tmp"):
-            maildir.joinpath(sub).mkdir(parents=True, exist_ok=True)
-    if config.smtp.transport == "file":
-        config.path(config.smtp.outbox_dir).mkdir(parents=True, exist_ok=True)
-    done = f" ({len(applied)} migrations)" if applied else ""
-    click.echo(f"store ready: {env.service.store.url}{done}")
-    if demo:
-        _demo(env, maildir)
-
-
-def _demo(env: Env, maildir: Path) -> None:
-    examples = env.config.base_dir / "docs" / "examples"
-    status = examples / "status-4.2.eml"
-    if not status.is_file():
-        raise UsageError(f"--demo: {status} is missing (run from a relbot checkout)")
-    if env.config.mailbox.source != "maildir":
-        raise UsageError('--demo needs [mailbox] source = "maildir"')
-    if not env.service.tracker().items:
-        outcome = import_status_mail(env.service, status.read_bytes(), now=env.now())
-        click.echo(f"imported {status.name}: {outcome.items_added} items")
-    replies = sorted((examples / "replies").glob("*.eml"))
-    for number, reply in enumerate(replies):
-        # maildir names: unique, and sorting by name gives delivery order
-        target = maildir / "new" / f"1334580000.M{number:03d}P0.demo"
-        shutil.copyfile(reply, target)
-    click.echo(f"{len(replies)} example replies are waiting in {maildir / 'new'}")

@@ -6,14 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from relbot.core.tracker.events import Event, Kind, describe_event, undone_seqs
+from relbot.core.tracker.events import Event, Kind, undone_seqs
 from relbot.core.tracker.model import Tracker
 from relbot.core.views import RenderOptions, wrap_hanging
 
+#: what a change that is not about one item says on the list; the rest (the
+#: release's name, the intro, sections, footnotes) shows in the mail itself
+_GENERAL = {Kind.MILESTONES: "updated the time line"}
+
 
 def _source(source: str, tracker: Tracker) -> str:
+    """The mail a change came from, as the list knows it; "" for the RM's own edits."""
     if "@" not in source:
-        return source
+        return ""  # the command line or an import: bookkeeping, not a mail to point at
     mail = tracker.status_mail(source)
     if mail is not None and mail.date is not None:
         return f"status mail of {mail.date:%d %B %Y}"
@@ -33,9 +38,11 @@ def changes_since(
     for e in events:
         if e.at <= since or e.kind in (Kind.STATUS_MAIL, Kind.UNDO) or e.seq in undone:
             continue
+        phrase = _phrase(e, tracker, options.item_ids) if e.item else _GENERAL.get(e.kind, "")
+        if not phrase:
+            continue
         key = (e.item or "", e.source)
         phrases = per_actor.setdefault(e.actor or "someone", {}).setdefault(key, [])
-        phrase = _phrase(e) if e.item else describe_event(e, tracker)
         if phrase not in phrases:
             phrases.append(phrase)
     label = options.changes_label or f"{since:%d %B %Y}"
@@ -45,12 +52,13 @@ def changes_since(
     lines: list[str] = []
     for actor, groups in per_actor.items():
         lines.append(f"{actor}:")
-        whats = [
-            f"{_subject(tracker, item)}: {'; '.join(phrases)} ({_source(source, tracker)})"
-            if item
-            else f"{'; '.join(phrases)} ({_source(source, tracker)})"
-            for (item, source), phrases in groups.items()
-        ]
+        whats = []
+        for (item, source), phrases in groups.items():
+            what = "; ".join(phrases)
+            if item:
+                what = f"{_subject(tracker, item, options.item_ids)}: {what}"
+            where = _source(source, tracker)
+            whats.append(f"{what} ({where})" if where else what)
         for what in whats[: options.max_changes]:
             lines += wrap_hanging(what, "  - ", "    ", options.width)
         if len(whats) > options.max_changes:
@@ -58,16 +66,17 @@ def changes_since(
     return heading, tuple(lines)
 
 
-def _subject(tracker: Tracker, item_id: str) -> str:
+def _subject(tracker: Tracker, item_id: str, with_id: bool) -> str:
+    """An item as the changes part names it: its first words, after its id if ids show."""
     item = tracker.item(item_id)
     if item is None:
-        return item_id
+        return item_id if with_id else "an item no longer in the list"
     words = item.text.split()
     short = " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
-    return f"{item_id} {short}"
+    return f"{item_id} {short}" if with_id else short
 
 
-def _phrase(e: Event) -> str:
+def _phrase(e: Event, tracker: Tracker, with_id: bool) -> str:
     """What one item event did, without naming the item."""
     d = e.data
     match e.kind:
@@ -94,7 +103,9 @@ def _phrase(e: Event) -> str:
         case Kind.EDIT:
             return "text edited" if "text" in d else "edited"
         case Kind.MOVE:
-            return f"moved to {d.get('parent') or d.get('section')}"
+            if d.get("parent"):
+                return f"moved under {_subject(tracker, str(d['parent']), with_id)}"
+            return f"moved to {d.get('section')}"
         case Kind.REMOVE:
             return "removed"
         case _:

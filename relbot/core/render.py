@@ -26,6 +26,7 @@ from relbot.core.tracker.events import Event
 from relbot.core.tracker.model import Item, Milestone, Section, Status, Tracker
 from relbot.core.tracker.reconcile import outline_head
 from relbot.core.views import ItemView, RenderOptions, SectionView, StatusView, wrap_hanging
+from relbot.core.volunteers import volunteer_lines
 
 
 def build_status_view(
@@ -47,7 +48,9 @@ def build_status_view(
             sections.append(SectionView(sec.key, heading, items, notes))
     preamble = []
     if tracker.release and options.greeting:
-        preamble.append(options.greeting.format(release=tracker.release))
+        preamble.append(
+            options.greeting.format(release=tracker.release, next_release=tracker.next_release)
+        )
     if tracker.milestones and options.timeline_intro:
         preamble.append(options.timeline_intro)
     heading, changes = changes_since(tracker, events, options)
@@ -58,11 +61,11 @@ def build_status_view(
         intro=tuple(tuple(p.split("\n")) for p in tracker.intro.split("\n\n") if p.strip()),
         changes_heading=heading,
         changes=changes,
-        volunteers=_volunteers(tracker, visible, options),
+        volunteers=volunteer_lines(tracker, visible, options),
         sections=tuple(sections),
         footnotes=tuple(f"[{f.number}] {f.url}" for f in tracker.footnotes),
-        # a signature: the importer stops at "-- ", so the names never become text
-        closing=("-- ", *options.release_managers) if options.release_managers else (),
+        # a signature: the importer stops at "-- ", so its lines never become text
+        closing=("-- ", *options.signature) if options.signature else (),
     )
 
 
@@ -206,57 +209,3 @@ def _item_view(
         # "- " as the indent keeps a long URL on the dash's line
         lines += wrap_hanging(extra, rest + "- ", rest + "  ", options.width)
     return ItemView(it.id, depth, it.text, it.owners, it.status.value, tuple(lines))
-
-
-def _volunteers(
-    tracker: Tracker, visible: frozenset[str], options: RenderOptions
-) -> tuple[str, ...]:
-    """The open, unowned work in the volunteer sections (blockers, by default).
-
-    An item under an owned parent is that owner's detail, and an item with
-    sub-items is a heading for them: neither is offered on its own.
-    """
-    if not options.call_for_volunteers:
-        return ()
-    by_id = {it.id: it for it in tracker.items}
-    parents = {it.parent for it in tracker.items if it.id in visible and it.parent}
-
-    def owned_above(it: Item) -> bool:
-        seen: set[str] = set()
-        parent = it.parent
-        while parent and parent not in seen and parent in by_id:
-            seen.add(parent)
-            if by_id[parent].owners:
-                return True
-            parent = by_id[parent].parent
-        return False
-
-    def offered(it: Item) -> bool:
-        # a sub-item is work of its own only under a list heading ("Interfaces
-        # which may need to be async:"); under an item it is a remark on it
-        # ("There will be no userspace blktap3"), and a question is no task
-        parent = by_id.get(it.parent or "")
-        under_heading = parent is None or parent.text.rstrip().endswith(":")
-        return under_heading and not it.text.rstrip().endswith("?")
-
-    wanted = tuple(w.lower() for w in options.volunteer_sections)
-    free = [
-        it
-        for it in tracker.items
-        if it.id in visible
-        and not it.owners
-        and it.status is Status.OPEN
-        and it.id not in parents
-        and (not wanted or any(w in it.section.lower() for w in wanted))
-        and not owned_above(it)
-        and offered(it)
-    ]
-    if not free:
-        return ()
-    lines = wrap_hanging(options.volunteer_text, "", "", options.width)
-    for it in free:
-        words = it.text.split()
-        short = " ".join(words[:10]) + (" ..." if len(words) > 10 else "")
-        label = f"[{it.id}] {short}" if options.item_ids else short
-        lines += wrap_hanging(label, "  * ", "    ", options.width)
-    return tuple(lines)

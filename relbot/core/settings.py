@@ -128,7 +128,8 @@ class ScheduleConfig:
 
 @dataclass(frozen=True, slots=True)
 class RenderConfig:
-    template: str = "templates/status.txt.j2"
+    #: the RM's own Jinja2 layout; empty: relbot's built-in template
+    template: str = ""
     width: int = 72
     #: show "[T12]" after each bullet; off reproduces a hand-written mail's look
     item_ids: bool = False
@@ -142,6 +143,8 @@ class RenderConfig:
     #: ``{title}`` and ``{key}`` are the section's
     heading_style: str = "{title}:"
     greeting: str = "Plan for a {release} release:"
+    #: lines under "-- " at the end; empty: none (the mail is from the bot, not a person)
+    signature: str = ""
     timeline_intro: str = "The time line is as follows:"
     marker: str = "<< WE ARE HERE"
     marker_column: int = 55

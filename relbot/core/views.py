@@ -27,7 +27,8 @@ class RenderOptions:
     changes_since: dt.datetime | None = None
     #: ``{title}`` and ``{key}`` are the section's
     heading_style: str = "{title}:"
-    release_managers: tuple[str, ...] = ()
+    #: the lines under "-- " at the end; none: no signature
+    signature: tuple[str, ...] = ()
     greeting: str = "Plan for a {release} release:"
     timeline_intro: str = "The time line is as follows:"
     marker: str = "<< WE ARE HERE"

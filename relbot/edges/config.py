@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import ipaddress
+import json
 import tomllib
 import types
 import typing
@@ -24,6 +25,7 @@ from relbot.core.settings import (
     Config,
     parse_send_time,
 )
+from relbot.core.settings_checks import check_settings
 from relbot.errors import ConfigError
 
 # -- loading -------------------------------------------------------------------
@@ -195,6 +197,7 @@ def _check(config: Config, source: str) -> None:
             raise ConfigError(f"{source} [{table}]: set password_env or password_command, not both")
     if config.mailbox.source == "imap" and not config.imap.username:
         raise ConfigError(f'{source} [imap] username: required when [mailbox] source = "imap"')
+    check_settings(config, source)
 
 
 def _is_loopback(host: str) -> bool:
@@ -219,3 +222,54 @@ def _show(value: Any) -> str:
     if isinstance(value, dict):
         return "a table"
     return repr(value)
+
+
+# -- writing -------------------------------------------------------------------
+
+
+def config_toml(config: Config) -> str:
+    """The config in force as TOML: every key with its value, loadable again."""
+    out: list[str] = []
+    fields = {v: k for k, v in _KEY_FIELDS.items()}
+    for table in dataclasses.fields(config):
+        value = getattr(config, table.name)
+        if not dataclasses.is_dataclass(value) or isinstance(value, type):
+            continue
+        _table(out, fields.get(table.name, table.name), value)
+    return "\n".join(out).strip() + "\n"
+
+
+def _table(out: list[str], name: str, value: Any) -> None:
+    out.append(f"\n[{name}]")
+    later: list[tuple[str, Any]] = []
+    for key in dataclasses.fields(value):
+        item = getattr(value, key.name)
+        if isinstance(item, dict) or (
+            isinstance(item, tuple) and item and dataclasses.is_dataclass(item[0])
+        ):
+            later.append((key.name, item))
+        elif item is not None:
+            out.append(f"{key.name} = {_toml_value(item)}")
+    for sub_name, item in later:
+        if isinstance(item, dict):
+            out.append(f"\n[{name}.{sub_name}]")
+            out += [f"{_toml_value(k)} = {_toml_value(v)}" for k, v in item.items()]
+            continue
+        for element in item:
+            out.append(f"\n[[{name}.{sub_name}]]")
+            for sub in dataclasses.fields(element):
+                if getattr(element, sub.name) is not None:
+                    out.append(f"{sub.name} = {_toml_value(getattr(element, sub.name))}")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    # a JSON string is a TOML basic string: the same quotes and escapes
+    return json.dumps(str(value), ensure_ascii=False)

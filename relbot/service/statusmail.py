@@ -11,10 +11,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from relbot.core.render import build_status_view
 from relbot.core.replies.headers import decode_bytes
 from relbot.core.replies.message import read_message
+from relbot.core.settings import Config
 from relbot.core.statusmail.reader import read_status_mail
 from relbot.core.tracker.events import Event, Kind
 from relbot.core.tracker.guard import check_import
@@ -144,17 +146,19 @@ def import_status_mail(
 
 
 def render_options(
-    service: Service, *, changes_since: dt.datetime | None, changes_label: str = ""
+    config: Config, *, changes_since: dt.datetime | None, changes_label: str = "", release: str = ""
 ) -> RenderOptions:
     """The ``[render]`` config as the renderer's options."""
-    cfg = service.config.render
-    names = {f.name for f in dataclasses.fields(RenderOptions)}
+    cfg = config.render
+    names = {f.name for f in dataclasses.fields(RenderOptions)} - {"signature"}
     values = {k: v for k, v in dataclasses.asdict(cfg).items() if k in names}
+    managers = ", ".join(person_name(x) for x in config.people.release_managers)
+    signature = cfg.signature.format(release=release, release_managers=managers)
     return RenderOptions(
         **values,
         changes_since=changes_since if cfg.changes else None,
         changes_label=changes_label,
-        release_managers=tuple(person_name(x) for x in service.config.people.release_managers),
+        signature=tuple(line.rstrip() for line in signature.strip("\n").splitlines()),
     )
 
 
@@ -182,20 +186,43 @@ def render_week(service: Service, *, today: dt.date, now: dt.datetime | None = N
     """The status mail's body for the week of ``today``."""
     moment = now or dt.datetime.combine(today, dt.time(23, 59), tzinfo=dt.UTC)
     events = service.store.events()
-    tracker = service.store.tracker()
-    tracker = dataclasses.replace(tracker, milestones=dated_milestones(service, tracker))
-    since, label = changes_since(events, moment)
-    view = build_status_view(
-        tracker,
-        events,
-        today=today,
-        options=render_options(service, changes_since=since, changes_label=label),
+    return render_text(service.config, service.store.tracker(), events, today=today, now=moment)
+
+
+def render_text(
+    config: Config,
+    tracker: Tracker,
+    events: Sequence[Event],
+    *,
+    today: dt.date,
+    now: dt.datetime,
+) -> str:
+    """The body for ``today`` of the mail of ``tracker`` (made by ``events``), as of ``now``."""
+    tracker = with_config_names(config, tracker)
+    tracker = dataclasses.replace(tracker, milestones=dated_milestones(config, tracker))
+    since, label = changes_since(events, now)
+    options = render_options(
+        config, changes_since=since, changes_label=label, release=tracker.release
     )
-    template = service.config.path(service.config.render.template)
-    return render_status(view, template)
+    view = build_status_view(tracker, events, today=today, options=options)
+    return render_status(view, template_path(config))
 
 
-def dated_milestones(service: Service, tracker: Tracker) -> tuple[Milestone, ...]:
+def with_config_names(config: Config, tracker: Tracker) -> Tracker:
+    """The tracker, named by config.toml's ``[release]`` where no mail named it."""
+    return dataclasses.replace(
+        tracker,
+        release=tracker.release or config.release.name,
+        next_release=tracker.next_release or config.release.next_release,
+    )
+
+
+def template_path(config: Config) -> Path | None:
+    """The RM's template file, or None for the built-in one."""
+    return config.path(config.render.template) if config.render.template else None
+
+
+def dated_milestones(config: Config, tracker: Tracker) -> tuple[Milestone, ...]:
     """The tracker's timeline, with dates from config.toml where the mail had none.
 
     A hand-written timeline says "2 April" or "Mid/Late April"; the config
@@ -203,7 +230,7 @@ def dated_milestones(service: Service, tracker: Tracker) -> tuple[Milestone, ...
     milestone it names (by its "when" or its label). With no timeline in the
     tracker, the config's is used as it is.
     """
-    configured = service.config.release.milestones
+    configured = config.release.milestones
     if not tracker.milestones:
         return tuple(Milestone(m.when, m.label, m.date) for m in configured)
     by_key: dict[str, dt.date] = {}
