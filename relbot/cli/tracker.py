@@ -59,17 +59,20 @@ def show(env: Env, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N events.")
 @pass_env
 def log(env: Env, item_id: str | None, limit: int | None) -> None:
-    """List the events, oldest first: who changed what, from which mail."""
-    events = env.service.store.events()
+    """List the events, oldest first: who changed what, from which mail, how it was verified."""
+    store = env.service.store
+    events = store.events()
     undone = undone_seqs(events)
     state = fold(events)
+    proofs = {m.message_id: m.verification for m in store.messages() if m.verification}
     shown = [e for e in events if item_id is None or e.item == item_id.upper()]
     for e in shown[-limit:] if limit else shown:
         mark = " (undone)" if e.seq in undone else ""
         source = e.source if e.source in ("cli", "import") else f"<{e.source}>"
+        proof = f"  [sender {proofs[e.source]}]" if e.source in proofs else ""
         click.echo(
             f"{e.seq:>5}  {e.at:%Y-%m-%d %H:%M}  {e.actor}  {source}  "
-            f"{describe_event(e, state)}{mark}"
+            f"{describe_event(e, state)}{mark}{proof}"
         )
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dkim
+import dkim.dnsplug
 import dkim.util
 
 from relbot.core.signatures import ArcSet, CryptoCheck, SignatureCheck
@@ -111,7 +112,7 @@ def check_message(raw: bytes, *, dnsfunc: DnsFunc | None = None, timeout: int = 
     Never raises for what a sender wrote: a broken signature is a signature
     that is not valid, with the reason dkimpy gave.
     """
-    lookup: DnsFunc = dnsfunc if dnsfunc is not None else dkim.dnsplug.get_txt
+    lookup: DnsFunc = dnsfunc if dnsfunc is not None else dns_txt
     signatures = _signatures(raw, lookup, timeout)
     head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
     has_arc = any(line.lower().startswith(b"arc-seal:") for line in head.splitlines())
@@ -119,6 +120,11 @@ def check_message(raw: bytes, *, dnsfunc: DnsFunc | None = None, timeout: int = 
         return CryptoCheck(signatures=signatures)
     status, reason, sets = _arc(raw, lookup, timeout)
     return CryptoCheck(signatures=signatures, arc=status, arc_reason=reason, arc_sets=sets)
+
+
+def dns_txt(name: bytes, timeout: int = 5) -> Any:
+    """The TXT record of ``name`` from DNS (dnspython through dkimpy); None if there is none."""
+    return dkim.dnsplug.get_txt(name, timeout=timeout)
 
 
 def caching(dnsfunc: DnsFunc) -> DnsFunc:

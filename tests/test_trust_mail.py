@@ -1,0 +1,208 @@
+"""Who may change the tracker by mail, end to end: signed, forged and list-rewritten replies.
+
+The shipped config.toml (``[trust] mode = "dkim"``), the demo's status mail,
+mail signed by dkimpy with keys made here and looked up in the test's own key
+table. Each mail's verdict is asserted; the goal figures are printed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from relbot.edges.config import load_config
+from relbot.edges.mailbox import RawMail
+from relbot.service.ingest import Ingestor
+from relbot.service.wiring import Service
+from tests.clirun import REPO, Project
+from tests.dkimkit import KeyTable
+from tests.trustcorpus import (
+    CONTROL,
+    IMPOSTOR,
+    NOW,
+    RM,
+    STATUS_ID,
+    UNVERIFIED,
+    Outcome,
+    build,
+    figures,
+    keys_for_corpus,
+    reply,
+    run,
+)
+
+
+@pytest.fixture(scope="module")
+def keys() -> KeyTable:
+    return keys_for_corpus()
+
+
+def demo(tmp_path: Path, trust: str = "dkim", extra: str = "") -> Project:
+    p = Project.create(tmp_path / "rm", extra, trust=trust)
+    p.ok("init")
+    p.ok("import", str(REPO / "docs" / "examples" / "status-4.2.eml"))
+    return p
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory, keys: KeyTable) -> list[Outcome]:
+    p = demo(tmp_path_factory.mktemp("corpus"))
+    return run(p.root / "config.toml", keys, build(keys))
+
+
+def by_kind(outcomes: list[Outcome], kind: str) -> list[Outcome]:
+    return [o for o in outcomes if o.case.kind == kind]
+
+
+def test_controls_are_applied(outcomes: list[Outcome]) -> None:
+    controls = by_kind(outcomes, CONTROL)
+    assert len(controls) == 3
+    for o in controls:
+        assert o.changed, (o.case.name, o.reasons)
+        assert o.verification.startswith("pass ("), o.case.name
+        assert all("verified:" in r for r in o.reasons), o.reasons
+    assert [o.roles for o in controls] == [["release_manager"], ["owner"], ["owner"]]
+
+
+def test_unverified_rm_and_owner_mail_is_held_never_applied(outcomes: list[Outcome]) -> None:
+    held = by_kind(outcomes, UNVERIFIED)
+    assert len(held) == 9
+    for o in held:
+        assert not o.changed, o.case.name
+        assert o.verification.startswith("fail: "), (o.case.name, o.verification)
+        assert o.decisions == ["pending"], (o.case.name, o.decisions)
+        assert o.reasons[0].startswith("sender not verified ("), (o.case.name, o.reasons)
+        assert o.roles[0] in ("release_manager", "owner"), o.case.name
+
+
+def test_no_name_reply_to_or_x_original_from_makes_an_rm_or_owner(
+    outcomes: list[Outcome],
+) -> None:
+    impostors = by_kind(outcomes, IMPOSTOR)
+    assert {o.case.pretends for o in impostors} == {"name", "reply-to", "x-original-from"}
+    for o in impostors:
+        assert not o.changed, o.case.name
+        assert o.roles == ["anyone"], (o.case.name, o.roles)
+        assert o.decisions == ["pending"], (o.case.name, o.reasons)
+        assert o.reasons[0].startswith("only an owner of "), (o.case.name, o.reasons)
+
+
+def test_goal_figures(outcomes: list[Outcome]) -> None:
+    got = figures(outcomes)
+    print("\n" + "\n".join(got.lines()))
+    assert got.applied_unverified == 0 and got.unverified == 9
+    assert got.taken_for_rm_or_owner == 0 and got.impostors == 6
+    assert got.controls_applied == got.controls == 3
+
+
+def test_log_shows_how_each_applied_mail_was_verified(tmp_path: Path, keys: KeyTable) -> None:
+    p = demo(tmp_path)
+    control = next(c for c in build(keys) if c.kind == CONTROL and c.item == "T12")
+    run(p.root / "config.toml", keys, [control])
+    log = p.ok("log", "--item", "T12")
+    assert "<trust-1@mail.example>" in log
+    assert "[sender pass (dkim, citrix.com)]" in log
+
+
+def test_preview_answers_follow_the_same_rules(tmp_path: Path, keys: KeyTable) -> None:
+    p = Project.create(tmp_path / "rm", trust="dkim")
+    text = (p.root / "config.toml").read_text().replace('review = "auto"', 'review = "approve"')
+    (p.root / "config.toml").write_text(text)
+    p.ok("init")
+    p.ok("import", str(REPO / "docs" / "examples" / "status-4.2.eml"))
+    monday = "2026-11-30T12:00:00+00:00"
+    assert "waiting for a release manager" in p.ok("send", "--at", monday)
+    (preview,) = (p.root / "var" / "outbox").glob("*relbot.preview.*.eml")
+    preview_id = next(
+        line.split("<", 1)[1].rstrip(">")
+        for line in preview.read_text().splitlines()
+        if line.startswith("Message-ID:")
+    )
+
+    def to_preview(frm: str, n: int) -> bytes:
+        raw = reply(frm, "#relbot approve\n", n)
+        return raw.replace(STATUS_ID.encode(), preview_id.encode())
+
+    def answer(raw: bytes) -> list[str]:
+        service = Service(load_config(p.root / "config.toml"), dns_lookup=keys.dnsfunc)
+        try:
+            ingestor = Ingestor(service, now=lambda: NOW)
+            ingestor.offer(RawMail("answer", raw))
+            return ingestor.report.lines
+        finally:
+            service.close()
+
+    forged = answer(to_preview(RM, 30))
+    assert any("0 applied, 1 pending" in line for line in forged), forged
+    assert "waiting for a release manager" in p.ok("send", "--at", monday)
+    impostor = "Ian Campbell <ian.campbell@attacker.example>"
+    named = answer(keys.sign(to_preview(impostor, 31), "attacker.example"))
+    assert any("0 applied, 0 pending, 1 ignored" in line for line in named), named
+    signed = answer(keys.sign(to_preview(RM, 32), "citrix.com"))
+    assert any("approved by" in line for line in signed), signed
+    assert "sent <relbot.4.2.2026-W49." in p.ok("send", "--at", monday)
+
+
+def test_parse_reply_json_tells_role_and_verification(tmp_path: Path) -> None:
+    p = Project.create(tmp_path / "rm", trust="authentication-results")
+    text = (
+        (p.root / "config.toml")
+        .read_text()
+        .replace(
+            'list_domains = ["lists.example.org"]',
+            'list_domains = ["lists.example.org"]\nauthserv_ids = ["mx.relbot.example"]',
+        )
+    )
+    (p.root / "config.toml").write_text(text)
+    p.ok("init")
+    p.ok("import", str(REPO / "docs" / "examples" / "status-4.2.eml"))
+    good = tmp_path / "good.eml"
+    good.write_bytes(
+        b"Authentication-Results: mx.relbot.example; dkim=pass header.d=citrix.com\r\n"
+        + reply(RM, "#relbot T12 drop\n", 40)
+    )
+    data = json.loads(p.ok("parse-reply", str(good), "--json"))
+    assert data["verification"]["status"] == "pass"
+    assert data["verification"]["method"] == "authentication-results"
+    [action] = data["actions"]
+    assert (action["decision"], action["role"]) == ("apply", "release_manager")
+    assert action["verified"] == "pass (authentication-results, mx.relbot.example)"
+    forged = tmp_path / "forged.eml"
+    forged.write_bytes(
+        b"Authentication-Results: mx.relbot.example; dkim=fail header.d=citrix.com\r\n"
+        b"Authentication-Results: mx.relbot.example; dkim=pass header.d=citrix.com\r\n"
+        + reply(RM, "#relbot T12 drop\n", 41)
+    )
+    data = json.loads(p.ok("parse-reply", str(forged), "--json"))
+    [action] = data["actions"]
+    assert (action["decision"], action["role"]) == ("pending", "release_manager")
+    assert action["reason"].startswith("sender not verified (release manager")
+    assert data["verification"]["status"] == "fail"
+
+
+def test_mode_none_warns_and_trusts_the_from(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    p = demo(tmp_path, trust="none")
+    mail = tmp_path / "rm.eml"
+    mail.write_bytes(reply(RM, "#relbot T12 drop\n", 50))
+    with caplog.at_level("WARNING"):
+        data = json.loads(p.ok("parse-reply", str(mail), "--json"))
+    assert '[trust] mode = "none"' in caplog.text
+    assert data["verification"]["status"] == "unchecked"
+    assert data["actions"][0]["decision"] == "apply"
+
+
+def test_the_demo_holds_the_unsigned_owners_changes(tmp_path: Path) -> None:
+    """`relbot init --demo && relbot run --once` on the shipped config, as the README shows."""
+    p = Project.create(tmp_path / "rm", trust="dkim")
+    shutil.copytree(REPO / "docs" / "examples", p.root / "docs" / "examples")
+    assert "6 example replies are waiting" in p.ok("init", "--demo")
+    out = p.ok("run", "--once")
+    assert "thread members 6, applied 2, pending 4, ignored 0" in out
+    pending = p.ok("pending")
+    assert pending.count("sender not verified (owner ") == 3
+    assert "confidence 0.35 is below 0.80" in pending
