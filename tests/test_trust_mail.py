@@ -206,3 +206,41 @@ def test_the_demo_holds_the_unsigned_owners_changes(tmp_path: Path) -> None:
     pending = p.ok("pending")
     assert pending.count("sender not verified (owner ") == 3
     assert "confidence 0.35 is below 0.80" in pending
+
+
+def test_a_yes_follows_only_a_verified_release_managers_question() -> None:
+    from test_reply import ANSWERS, RM_QUESTION, SEED, TODAY
+    from test_reply import reply as answer_mail
+
+    from relbot.core.identity import Status, Verification
+    from relbot.core.replies.message import Message
+    from relbot.core.replies.reply import ReplyRules, understand_reply
+
+    rules = ReplyRules(release_managers=(RM,))  # the default [trust]: dkim
+    question = Message(
+        message_id="q@example.org",
+        from_name="Ian Campbell",
+        from_addr="ian.campbell@citrix.com",
+        text=RM_QUESTION,
+    )
+    george = "george.dunlap@eu.citrix.com"
+    proven = Verification(Status.PASS, george, "George Dunlap", "dkim", "citrix.com")
+    asked = Verification(
+        Status.PASS, "ian.campbell@citrix.com", "Ian Campbell", "dkim", "citrix.com"
+    )
+    forged = Verification(Status.FAIL, "ian.campbell@citrix.com", "Ian Campbell", detail="no DKIM")
+    body, status = next((b, s) for b, s in ANSWERS if s)
+    got = {}
+    for name, proof in (("verified", asked), ("forged", forged), ("unchecked", None)):
+        result = understand_reply(
+            answer_mail(body, name="George Dunlap", addr=george),
+            tracker=SEED,
+            replied_state=None,
+            rules=rules,
+            today=TODAY,
+            parent=question,
+            verification=proven,
+            parent_verification=proof,
+        )
+        got[name] = [a["value"].get("status") for a in result.to_json()["actions"]]
+    assert got == {"verified": [status], "forged": [], "unchecked": []}

@@ -41,6 +41,7 @@ from relbot.service.history import History, apply_all
 from relbot.service.outbox import Outbox, State
 from relbot.service.understanding import (
     Claims,
+    Proofs,
     _address,
     _hold_all,
     _said_in,
@@ -112,7 +113,7 @@ class Ingestor:
         self._parsed: dict[str, Message] = {}
         self.known: set[str] = self.store.known_message_ids()
         #: what a thread member proves of its sender ([trust]); non-members are never checked
-        self.check_sender = service.sender_check()
+        self.proofs = Proofs(service.sender_check(), self.store, keep=PARSED_KEPT)
         self.claims = Claims(self.store)
         self.refresh()
 
@@ -240,7 +241,8 @@ class Ingestor:
     ) -> str:
         msg = read_message(raw)
         self._keep_parsed(msg)
-        verification = self.check_sender(raw)
+        verification = self.proofs.check(msg.message_id, raw)
+        parent = self._parent(msg, conn)
         # events this transaction adds are read back by the next call, once
         # committed: the history never holds what a rollback took away
         tracker = self.history.current(conn)
@@ -252,8 +254,9 @@ class Ingestor:
             replace(self.rules, claimed=self.claims.pairs),
             self.now().date(),
             shown=self.history.shown,
-            parent=self._parent(msg, conn),
+            parent=parent,
             verification=verification,
+            parent_verification=self.proofs.of(parent, conn),
         )
         if member.confidence < 1.0:
             result = _hold_all(result, f"in the thread only by its subject ({member.via})")

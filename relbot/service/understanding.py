@@ -45,6 +45,32 @@ def reply_rules(service: Service) -> ReplyRules:
     )
 
 
+class Proofs:
+    """What each message read proved of its sender, kept for the answers that follow it."""
+
+    def __init__(self, check: Callable[[bytes], Verification], store: Store, keep: int) -> None:
+        self.check_raw = check
+        self.store = store
+        self.keep = keep
+        self._seen: dict[str, Verification] = {}
+
+    def check(self, message_id: str, raw: bytes) -> Verification:
+        proof = self._seen[message_id] = self.check_raw(raw)
+        while len(self._seen) > self.keep:
+            del self._seen[next(iter(self._seen))]
+        return proof
+
+    def of(self, parent: Message | None, conn: Connection) -> Verification | None:
+        """What an answered mail proved of its sender: a forged question asks nothing."""
+        if parent is None:
+            return None
+        proof = self._seen.get(parent.message_id)
+        if proof is None:
+            raw = self.store.message_raw(parent.message_id, conn)
+            proof = self.check_raw(raw) if raw is not None else None
+        return proof
+
+
 class Claims:
     """Who took which item by mail, from which address: an owner's powers by address.
 
@@ -109,12 +135,14 @@ def understand(
     shown: Callable[[int], Tracker | None] | None = None,
     parent: Message | None = None,
     verification: Verification | None = None,
+    parent_verification: Verification | None = None,
 ) -> ReplyResult:
     """Understand a reply against the status mail it answers (else the tracker).
 
     ``shown(event_count)`` gives the state a status mail showed; by default
     ``events`` are folded up to it. ``parent`` is the mail it answers, if read.
-    ``verification``: what the mail proved of its sender.
+    ``verification``: what the mail proved of its sender (``parent_verification``: the
+    answered mail, of its own).
     """
     replied: Tracker | None = None
     for ref in msg.thread_ids:
@@ -133,6 +161,7 @@ def understand(
         today=today,
         parent=parent,
         verification=verification,
+        parent_verification=parent_verification,
     )
 
 

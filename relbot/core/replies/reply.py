@@ -24,6 +24,7 @@ from relbot.core.policy import (
     Policy,
     claimed_by_address,
     decide,
+    granted,
     is_release_manager,
     role_of,
 )
@@ -157,13 +158,15 @@ def understand_reply(
     today: dt.date,
     parent: Message | None = None,
     verification: Verification | None = None,
+    parent_verification: Verification | None = None,
 ) -> ReplyResult:
     """The actions a reply proposes, each decided by the policy. Never raises.
 
     ``parent`` is the mail the reply answers, when it is known: a bare "Yes"
     under a release manager's question takes its meaning from the question,
     and its item from what the question was asked under. ``verification`` is
-    what the mail proved of its sender (``relbot.core.identity``).
+    what the mail proved of its sender (``relbot.core.identity``), and
+    ``parent_verification`` what the answered mail proved of its own.
     """
     sender = sender_of(message, verification)
     shown = replied_state or tracker
@@ -190,7 +193,7 @@ def understand_reply(
             notes.append(
                 f"line {block.line_no}: could not read this block ({exc.__class__.__name__})"
             )
-    if parent is not None and is_release_manager(sender_of(parent), rules.policy):
+    if parent is not None and _asked_by_rm(parent, parent_verification, rules.policy):
         for lines, line_no, ctx in answered_questions(blocks, contexts, parent, index):
             proposed += _read_block(lines, line_no, ctx, reading, rules, notes, budget)
     if parent is None and is_release_manager(sender, rules.policy):
@@ -287,6 +290,14 @@ def _read_block(
         commanded = {(a.kind, a.item) for a in found.actions}
         inferred = tuple(a for a in inferred if (a.kind, a.item) not in commanded)
     return [*found.actions, *inferred]
+
+
+def _asked_by_rm(parent: Message, proof: Verification | None, policy: Policy) -> bool:
+    """The answered mail is a release manager's, as far as it proves it."""
+    asker = sender_of(parent, proof)
+    if not is_release_manager(asker, policy):
+        return False
+    return granted("release_manager", "asked", asker, policy)[0] is Decision.APPLY
 
 
 def _decide_all(
