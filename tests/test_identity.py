@@ -341,3 +341,26 @@ def _empty(tmp_path: Path) -> Path:
     path = tmp_path / "empty.toml"
     path.write_text("")
     return path
+
+
+TAGS = "bh=AA==; b=AA=="
+
+
+def test_lookups_stay_bounded_whatever_the_sender_adds(keys: KeyTable) -> None:
+    raw = mail(RM)
+    for n in range(30):
+        raw = (
+            f"DKIM-Signature: v=1; a=rsa-sha256; d=x{n}.example; s=s; h=from; {TAGS}\r\n".encode()
+            + raw
+        )
+    for n in range(1, 20):
+        raw = (
+            f"ARC-Seal: i={n}; a=rsa-sha256; cv=pass; d=x.example; s=s; b=AA==\r\n"
+            f"ARC-Message-Signature: i={n}; a=rsa-sha256; d=x.example; s=s; h=from; {TAGS}\r\n"
+            f"ARC-Authentication-Results: i={n}; x.example; dkim=pass header.d=citrix.example\r\n"
+        ).encode() + raw
+    keys.lookups.clear()
+    crypto = check_message(raw, dnsfunc=keys.dnsfunc)
+    assert len(crypto.signatures) == 8 and len(keys.lookups) <= 8
+    assert crypto.arc == "fail" and "19 ARC sets" in crypto.arc_reason
+    assert verify_sender(header_fields(raw), crypto, DKIM).status is Status.FAIL

@@ -22,6 +22,11 @@ from relbot.core.signatures import ArcSet, CryptoCheck, SignatureCheck
 
 DnsFunc = Callable[..., Any]
 
+#: each signature and each ARC set costs DNS lookups, and their number is the
+#: sender's choice: real mail has one to three signatures and one or two sets
+MAX_SIGNATURES = 8
+MAX_ARC_SETS = 10
+
 
 class _Notes(logging.Handler):
     """Keeps what dkimpy logs: its only account of why a check failed."""
@@ -61,7 +66,7 @@ def _signatures(raw: bytes, dnsfunc: DnsFunc, timeout: int) -> tuple[SignatureCh
     checker = dkim.DKIM(raw, logger=logger, timeout=timeout)
     values = [v for name, v in checker.headers if name.lower() == b"dkim-signature"]
     found = []
-    for index, value in enumerate(values):
+    for index, value in enumerate(values[:MAX_SIGNATURES]):
         notes.lines.clear()
         checker.domain = checker.selector = None
         try:
@@ -107,7 +112,7 @@ def _arc(raw: bytes, dnsfunc: DnsFunc, timeout: int) -> tuple[str, str, tuple[Ar
 
 
 def check_message(raw: bytes, *, dnsfunc: DnsFunc | None = None, timeout: int = 5) -> CryptoCheck:
-    """Every DKIM signature of ``raw`` checked, and its ARC chain.
+    """The DKIM signatures of ``raw`` checked (the first ``MAX_SIGNATURES``), and its ARC chain.
 
     Never raises for what a sender wrote: a broken signature is a signature
     that is not valid, with the reason dkimpy gave.
@@ -115,9 +120,12 @@ def check_message(raw: bytes, *, dnsfunc: DnsFunc | None = None, timeout: int = 
     lookup: DnsFunc = dnsfunc if dnsfunc is not None else dns_txt
     signatures = _signatures(raw, lookup, timeout)
     head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    has_arc = any(line.lower().startswith(b"arc-seal:") for line in head.splitlines())
-    if not has_arc:
+    seals = sum(1 for line in head.splitlines() if line.lower().startswith(b"arc-seal:"))
+    if not seals:
         return CryptoCheck(signatures=signatures)
+    if seals > MAX_ARC_SETS:
+        reason = f"{seals} ARC sets, more than the {MAX_ARC_SETS} relbot checks"
+        return CryptoCheck(signatures=signatures, arc="fail", arc_reason=reason)
     status, reason, sets = _arc(raw, lookup, timeout)
     return CryptoCheck(signatures=signatures, arc=status, arc_reason=reason, arc_sets=sets)
 
