@@ -7,6 +7,7 @@ the test's own key table; no lookup leaves the process.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from relbot.core.identity import Status, Verification, header_fields, verify_sender
 from relbot.core.settings import TrustConfig
 from relbot.edges.config import load_config
-from relbot.edges.dkim import caching, check_message
+from relbot.edges.dkim import caching, check_message, within
 from relbot.errors import ConfigError
 from tests.dkimkit import KeyTable, mail, through_list
 
@@ -364,3 +365,21 @@ def test_lookups_stay_bounded_whatever_the_sender_adds(keys: KeyTable) -> None:
     assert len(crypto.signatures) == 8 and len(keys.lookups) <= 8
     assert crypto.arc == "fail" and "19 ARC sets" in crypto.arc_reason
     assert verify_sender(header_fields(raw), crypto, DKIM).status is Status.FAIL
+
+
+def test_slow_lookups_get_a_bounded_time_per_message(keys: KeyTable) -> None:
+    calls: list[bytes] = []
+
+    def slow(name: bytes, timeout: int = 5) -> bytes | None:
+        calls.append(name)
+        time.sleep(0.05)
+        return keys.dnsfunc(name, timeout=timeout)
+
+    raw = keys.sign(mail(RM), "citrix.example")
+    for n in range(7):  # the sender's own signatures above the real one, looked up first
+        bogus = f"DKIM-Signature: v=1; a=rsa-sha256; d=x{n}.example; s=s; h=from; {TAGS}\r\n"
+        raw = bogus.encode() + raw
+    crypto = check_message(raw, dnsfunc=within(slow, 0.12))
+    assert 2 <= len(calls) <= 3  # at least 0.15 s spent after three: the rest find no key
+    assert not any(s.valid for s in crypto.signatures)
+    assert check_message(raw, dnsfunc=within(slow, 10)).signatures[7].valid

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -133,6 +134,25 @@ def check_message(raw: bytes, *, dnsfunc: DnsFunc | None = None, timeout: int = 
 def dns_txt(name: bytes, timeout: int = 5) -> Any:
     """The TXT record of ``name`` from DNS (dnspython through dkimpy); None if there is none."""
     return dkim.dnsplug.get_txt(name, timeout=timeout)
+
+
+def within(dnsfunc: DnsFunc, seconds: float) -> DnsFunc:
+    """``dnsfunc`` for one message: once ``seconds`` went on lookups, the rest find no key.
+
+    A sender can name as many slow domains as it likes; relbot waits a bounded time.
+    """
+    spent = [0.0]
+
+    def lookup(name: bytes, timeout: int = 5) -> Any:
+        if spent[0] >= seconds:
+            return None
+        start = time.monotonic()
+        try:
+            return dnsfunc(name, timeout=timeout)
+        finally:
+            spent[0] += time.monotonic() - start
+
+    return lookup
 
 
 def caching(dnsfunc: DnsFunc) -> DnsFunc:

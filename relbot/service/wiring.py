@@ -131,13 +131,15 @@ class Service:
         trust = self.config.trust
         if trust.mode != "dkim":
             return lambda raw: verify_sender(header_fields(raw), None, trust)
-        from relbot.edges.dkim import caching, check_message, dns_txt
+        from relbot.edges.dkim import caching, check_message, dns_txt, within
 
         lookup = caching(self.dns_lookup or dns_txt)
         timeout = max(1, round(trust.dns_timeout))
 
         def check(raw: bytes) -> Verification:
-            crypto = check_message(raw, dnsfunc=lookup, timeout=timeout)
+            # a message's lookups together get three lookups' time
+            budget = within(lookup, 3 * trust.dns_timeout)
+            crypto = check_message(raw, dnsfunc=budget, timeout=timeout)
             return verify_sender(header_fields(raw), crypto, trust)
 
         return check
