@@ -383,3 +383,35 @@ def test_slow_lookups_get_a_bounded_time_per_message(keys: KeyTable) -> None:
     assert 2 <= len(calls) <= 3  # at least 0.15 s spent after three: the rest find no key
     assert not any(s.valid for s in crypto.signatures)
     assert check_message(raw, dnsfunc=within(slow, 10)).signatures[7].valid
+
+
+def test_a_store_from_before_verification_is_migrated(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from relbot.edges.store.store import Store
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    at = dt.datetime(2012, 4, 17, tzinfo=dt.UTC)
+    store = Store(url)
+    with store.transaction() as conn:
+        store.record_message(conn, message_id="old@x", raw=b"x", state="applied", at=at)
+    with store.transaction() as conn:  # as a store made before [trust] left it
+        conn.execute(sa.text("ALTER TABLE messages DROP COLUMN verification"))
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE name LIKE '0003%'"))
+    store.close()
+    again = Store(url)
+    with again.transaction() as conn:
+        again.record_message(
+            conn,
+            message_id="new@x",
+            raw=b"y",
+            state="applied",
+            at=at,
+            verification="pass (dkim, x)",
+        )
+    rows = {m.message_id: m.verification for m in again.messages()}
+    assert rows == {"old@x": "", "new@x": "pass (dkim, x)"}
+    assert again.migrate() == []
+    again.close()
