@@ -119,9 +119,11 @@ def check_message(raw: bytes, *, dnsfunc: DnsFunc | None = None, timeout: int = 
     that is not valid, with the reason dkimpy gave.
     """
     lookup: DnsFunc = dnsfunc if dnsfunc is not None else dns_txt
-    signatures = _signatures(raw, lookup, timeout)
     head = re.split(rb"\r?\n\r?\n", raw, maxsplit=1)[0]
-    seals = sum(1 for line in head.splitlines() if line.lower().startswith(b"arc-seal:"))
+    names = [line.split(b":", 1)[0].strip().lower() for line in head.splitlines()]
+    signed = b"dkim-signature" in names
+    signatures = _signatures(raw, lookup, timeout) if signed else ()
+    seals = names.count(b"arc-seal")
     if not seals:
         return CryptoCheck(signatures=signatures)
     if seals > MAX_ARC_SETS:
