@@ -25,7 +25,7 @@ import email.parser
 import email.policy
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 import authres
@@ -59,14 +59,13 @@ class Verification:
     detail: str = ""
     #: the From was a list's own address (the author came from another header)
     rewritten: bool = False
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def verified(self) -> bool:
         return self.status is Status.PASS
 
     def summary(self) -> str:
-        """``pass (dkim, d=example.org)`` / ``fail: no DKIM signature``."""
+        """``pass (dkim, example.org)`` / ``fail: no DKIM signature``."""
         if self.status is Status.PASS:
             return f"pass ({self.method}, {self.domain})"
         return f"{self.status.value}: {self.detail}" if self.detail else self.status.value
