@@ -244,3 +244,47 @@ def test_a_yes_follows_only_a_verified_release_managers_question() -> None:
         )
         got[name] = [a["value"].get("status") for a in result.to_json()["actions"]]
     assert got == {"verified": [status], "forged": [], "unchecked": []}
+
+
+def test_an_item_taken_by_mail_is_its_takers_by_address(tmp_path: Path, keys: KeyTable) -> None:
+    p = demo(tmp_path)
+    service = Service(load_config(p.root / "config.toml"), dns_lookup=keys.dnsfunc)
+
+    def ingest(raw: bytes) -> str:
+        ingestor = Ingestor(service, now=lambda: NOW)
+        return ingestor.offer(RawMail("test", raw))
+
+    try:
+        unowned = [
+            it.id
+            for it in service.tracker().items
+            if not it.owners and it.status.value == "open"
+        ]
+        mine, theirs = unowned[0], unowned[1]
+        mallory = "Mallory Example <mallory@member.example>"
+        impostor = "Mallory Example <mallory@attacker.example>"
+        assert "1 applied" in ingest(
+            keys.sign(reply(mallory, f"#relbot {mine} claim\n", 60), "member.example")
+        )
+        # her own item, from her address: an owner's change, applied
+        assert "1 applied" in ingest(
+            keys.sign(reply(mallory, f"#relbot {mine} drop\n", 61), "member.example")
+        )
+        assert service.tracker().item(mine).status.value == "dropped"  # type: ignore[union-attr]
+        # her name from another address owns nothing
+        assert "1 pending" in ingest(
+            keys.sign(reply(impostor, f"#relbot {mine} status open\n", 62), "attacker.example")
+        )
+        # a claim for someone else, accepted by the RM, does not make her an owner
+        assert "1 pending" in ingest(
+            keys.sign(reply(mallory, f"#relbot {theirs} claim Jane Doe\n", 63), "member.example")
+        )
+        pending = [line for line in p.ok("pending").splitlines() if "Jane Doe" in line]
+        number = pending[0].split()[0]
+        p.ok("accept", number)
+        assert service.tracker().item(theirs).owners == ("Jane Doe",)  # type: ignore[union-attr]
+        assert "1 pending" in ingest(
+            keys.sign(reply(mallory, f"#relbot {theirs} drop\n", 64), "member.example")
+        )
+    finally:
+        service.close()

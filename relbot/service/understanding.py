@@ -75,7 +75,8 @@ class Claims:
     """Who took which item by mail, from which address: an owner's powers by address.
 
     Read from the events as they grow (a claim's or new item's mail gives the
-    address); the pairs go into ``ReplyRules.claimed``.
+    address; not when the RM accepted it as a proposal); the pairs go into
+    ``ReplyRules.claimed``.
     """
 
     def __init__(self, store: Store) -> None:
@@ -94,6 +95,14 @@ class Claims:
         self._last = events[-1] if events else None
         if not new:
             return
+        # what the RM accepted from a mail was not the sender's to take: a claim
+        # for someone else, another's new item
+        accepted = {
+            (p.message_id, p.action)
+            for p in self.store.proposals("accepted", conn)
+            if p.action in ("claim", "add")
+        }
+        new = [e for e in new if (e.source, e.kind.value) not in accepted]
         authors = self.store.message_authors({e.source for e in new}, conn)
         for item, pairs in claimed_by_address(new, authors).items():
             self.pairs[item] = tuple(dict.fromkeys(self.pairs.get(item, ()) + pairs))
