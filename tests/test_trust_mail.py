@@ -122,8 +122,8 @@ def test_preview_answers_follow_the_same_rules(tmp_path: Path, keys: KeyTable) -
         if line.startswith("Message-ID:")
     )
 
-    def to_preview(frm: str, n: int) -> bytes:
-        raw = reply(frm, "#relbot approve\n", n)
+    def to_preview(frm: str, n: int, command: str = "approve") -> bytes:
+        raw = reply(frm, f"#relbot {command}\n", n)
         return raw.replace(STATUS_ID.encode(), preview_id.encode())
 
     def answer(raw: bytes) -> list[str]:
@@ -141,6 +141,9 @@ def test_preview_answers_follow_the_same_rules(tmp_path: Path, keys: KeyTable) -
     impostor = "Ian Campbell <ian.campbell@attacker.example>"
     named = answer(keys.sign(to_preview(impostor, 31), "attacker.example"))
     assert any("0 applied, 0 pending, 1 ignored" in line for line in named), named
+    held = answer(keys.sign(to_preview(impostor, 33, "hold"), "attacker.example"))
+    assert any("0 applied, 0 pending, 1 ignored" in line for line in held), held
+    assert "waiting for a release manager" in p.ok("send", "--at", monday)
     signed = answer(keys.sign(to_preview(RM, 32), "citrix.com"))
     assert any("approved by" in line for line in signed), signed
     assert "sent <relbot.4.2.2026-W49." in p.ok("send", "--at", monday)
