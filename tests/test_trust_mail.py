@@ -137,6 +137,9 @@ def test_preview_answers_follow_the_same_rules(tmp_path: Path, keys: KeyTable) -
 
     forged = answer(to_preview(RM, 30))
     assert any("0 applied, 1 pending" in line for line in forged), forged
+    number = p.ok("pending").split()[0]
+    refused = p.run("accept", number)
+    assert refused.exit_code == 1 and "run `relbot approve`, then `relbot reject" in refused.output
     assert "waiting for a release manager" in p.ok("send", "--at", monday)
     impostor = "Ian Campbell <ian.campbell@attacker.example>"
     named = answer(keys.sign(to_preview(impostor, 31), "attacker.example"))

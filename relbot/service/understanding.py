@@ -184,6 +184,15 @@ def decide_proposal(
     if row.state != "pending":
         raise UsageError(f"proposal {proposal_id} is already {row.state}")
     stored: list[Event] = []
+    if accept and ActionKind(row.action) in REVIEW_KINDS:
+        # a mailed review command held for its sender (not verified): the RM
+        # does it directly, then rejects the held copy
+        what = row.action if row.action in ("hold", "approve") else f"{row.action} ID"
+        raise UsageError(
+            f"proposal {proposal_id} is a mailed '#relbot {row.action}' held because of "
+            f"its sender ({row.reason}); to do it, run `relbot {what}`, then "
+            f"`relbot reject {proposal_id}`"
+        )
     if accept:
         action = Action(
             kind=ActionKind(row.action),
