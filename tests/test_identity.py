@@ -176,6 +176,7 @@ def test_reply_to_under_a_rewritten_from_needs_the_lists_word(keys: KeyTable) ->
     got = check(keys, listed)
     assert got.status is Status.FAIL and got.author == f"xen-devel@{LIST}"
     assert "ian.campbell@citrix.example not taken" in got.detail
+    assert got.name == "Mallory"  # the list's From, not the name Reply-To gives
 
 
 def test_forged_from_through_the_list_stays_unverified(keys: KeyTable) -> None:

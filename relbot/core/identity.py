@@ -124,6 +124,8 @@ class _Claim:
     from_address: str
     rewritten: bool
     problem: str = ""
+    #: the From's own display name, "via List" cut off: what an unproven claim shows
+    from_name: str = ""
 
 
 def _claim(fields: Sequence[tuple[str, str]], settings: TrustConfig) -> _Claim:
@@ -136,13 +138,13 @@ def _claim(fields: Sequence[tuple[str, str]], settings: TrustConfig) -> _Claim:
     if not _in_domains(domain_of(addr), settings.list_domains):
         return _Claim(name, addr, addr, False)
     # the list's own address: the author is in X-Original-From, else Reply-To
+    via = re.sub(r"\s+via\s+\S.*$", "", name, flags=re.IGNORECASE)
     for header in ("x-original-from", "reply-to"):
         for value in _values(fields, header):
             for other_name, other in parse_addresses(value):
                 if not _in_domains(domain_of(other), settings.list_domains):
-                    via = re.sub(r"\s+via\s+\S.*$", "", name, flags=re.IGNORECASE)
-                    return _Claim(other_name or via, other, addr, True)
-    return _Claim(name, addr, addr, True, "From is the list's address and no author is named")
+                    return _Claim(other_name or via, other, addr, True, from_name=via)
+    return _Claim(via, addr, addr, True, "From is the list's address and no author is named", via)
 
 
 def _parse_results(value: str) -> authres.AuthenticationResultsHeader | None:
@@ -273,7 +275,7 @@ def _refused(claim: _Claim, why: str) -> Verification:
         return Verification(
             Status.FAIL,
             claim.from_address,
-            claim.name,
+            claim.from_name,
             detail=f"{why} (claimed author {claim.address} not taken)"
             if claim.address != claim.from_address
             else why,
