@@ -62,8 +62,12 @@ def test_parse_reply_changes_nothing(project: Project) -> None:
         "evidence",
         "confidence",
         "decision",
+        "reason",
+        "role",
+        "verified",
     }
     assert 0.0 <= claim["confidence"] <= 1.0
+    assert data["verification"]["status"] == "unchecked"
 
 
 @pytest.mark.parametrize("form", ["files", "maildir", "mbox"])

@@ -7,15 +7,29 @@ import datetime as dt
 import pytest
 from test_context import SEED
 
+from relbot.core.identity import Status, Verification
 from relbot.core.people import Sender, fold_name, same_person
 from relbot.core.policy import Decision, Policy, decide, is_release_manager
 from relbot.core.replies.actions import Action, ActionKind
+from relbot.core.settings import TrustConfig
 
 POLICY = Policy(
     release_managers=("Ian Campbell <ian.campbell@citrix.com>",),
-    aliases={"Ian Jackson": ("ijackson@chiark.greenend.org.uk",)},
+    aliases={"Ian Jackson": ("ijackson@chiark.greenend.org.uk", "ian.jackson@eu.citrix.com")},
     threshold=0.8,
 )
+
+
+def verified(name: str, addr: str) -> Sender:
+    """A sender whose mail proved its address (a DKIM signature of its domain)."""
+    domain = addr.rpartition("@")[2]
+    return Sender(name, addr, Verification(Status.PASS, addr.lower(), name, "dkim", domain))
+
+
+def unverified(name: str, addr: str, why: str = "no DKIM signature") -> Sender:
+    return Sender(name, addr, Verification(Status.FAIL, addr.lower(), name, detail=why))
+
+
 BEFORE_FREEZE = dt.date(2012, 3, 30)
 AFTER_FREEZE = dt.date(2012, 4, 17)
 
@@ -27,8 +41,8 @@ def item(words: str) -> str:
 SAFE_FORK = item("Safe fork")  # owner "Ian J", patches posted
 SUSPEND = item("libxl_domain_suspend")  # unowned
 SHUTDOWN = item("libxl_domain_{shutdown")  # done
-IAN_J = Sender("Ian Jackson", "ian.jackson@eu.citrix.com")
-RM = Sender("Ian Campbell", "Ian.Campbell@citrix.com")
+IAN_J = verified("Ian Jackson", "ian.jackson@eu.citrix.com")
+RM = verified("Ian Campbell", "Ian.Campbell@citrix.com")
 OTHER = Sender("Jane Doe", "jane@example.org")
 
 
@@ -81,15 +95,22 @@ def test_fold_name(name: str, folded: str) -> None:
     assert fold_name(name) == folded
 
 
-def test_release_manager_with_or_without_accents() -> None:
+def test_release_manager_by_address_never_by_name() -> None:
     policy = Policy(release_managers=("Juergen Gross <jgross@suse.com>",))
-    assert is_release_manager(Sender("Jürgen Groß", "juergen.gross@example.org"), policy)
+    assert is_release_manager(Sender("", "JGross@suse.com"), policy)
+    assert not is_release_manager(Sender("Jürgen Groß", "juergen.gross@example.org"), policy)
+    assert not is_release_manager(Sender("Juergen Gross", "jgross@suse.com.example"), policy)
 
 
-def test_release_manager_by_address_or_name() -> None:
+def test_release_manager_by_address_or_alias() -> None:
     assert is_release_manager(RM, POLICY)
-    assert is_release_manager(Sender("Ian Campbell", "other@example.org"), POLICY)
+    assert not is_release_manager(Sender("Ian Campbell", "other@example.org"), POLICY)
     assert not is_release_manager(IAN_J, POLICY)
+    aliased = Policy(
+        release_managers=POLICY.release_managers,
+        aliases={"Ian Campbell": ("ijc@hellion.org.uk",)},
+    )
+    assert is_release_manager(Sender("whoever", "ijc@hellion.org.uk"), aliased)
 
 
 def act(kind: ActionKind, item_id: str | None, conf: float = 0.9, **value: object) -> Action:
@@ -114,7 +135,7 @@ CASES = [
     (
         "owner from an alias address",
         act(ActionKind.STATUS, SAFE_FORK, status="done"),
-        Sender("", "ijackson@chiark.greenend.org.uk"),
+        verified("", "ijackson@chiark.greenend.org.uk"),
         AFTER_FREEZE,
         Decision.APPLY,
     ),
@@ -231,7 +252,81 @@ CASES = [
         Decision.IGNORE,
     ),
     ("RM accepts", act(ActionKind.ACCEPT, None, id="3"), RM, AFTER_FREEZE, Decision.APPLY),
+    (
+        "the RM's name from another address is nobody's",
+        act(ActionKind.STATUS, SUSPEND, status="dropped"),
+        verified("Ian Campbell", "ian.campbell@attacker.example"),
+        AFTER_FREEZE,
+        Decision.PENDING,
+    ),
+    (
+        "the RM's name from another address may not accept",
+        act(ActionKind.ACCEPT, None, id="3"),
+        verified("Ian Campbell", "ian.campbell@attacker.example"),
+        AFTER_FREEZE,
+        Decision.IGNORE,
+    ),
+    (
+        "an owner's name from another address is not the owner",
+        act(ActionKind.STATUS, SAFE_FORK, status="done"),
+        verified("Ian Jackson", "ian.jackson@attacker.example"),
+        AFTER_FREEZE,
+        Decision.PENDING,
+    ),
 ]
+
+UNVERIFIED = [
+    ("RM", act(ActionKind.STATUS, SUSPEND, status="dropped"), "Ian Campbell", RM.addr),
+    ("RM accepting", act(ActionKind.ACCEPT, None, id="3"), "Ian Campbell", RM.addr),
+    ("RM holding", act(ActionKind.HOLD, None), "Ian Campbell", RM.addr),
+    ("owner", act(ActionKind.STATUS, SAFE_FORK, status="done"), "Ian J", IAN_J.addr),
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "action", "name", "addr"), UNVERIFIED, ids=[c[0] for c in UNVERIFIED]
+)
+def test_powers_of_an_unverified_sender_wait(
+    role: str, action: Action, name: str, addr: str
+) -> None:
+    sender = unverified(name, addr, "dkim=fail")
+    decision, reason = decide(
+        action, sender=sender, tracker=SEED, policy=POLICY, today=AFTER_FREEZE
+    )
+    assert decision is Decision.PENDING
+    assert reason.startswith("sender not verified (") and "dkim=fail" in reason
+    unchecked = Sender(name, addr)  # nothing checked at all: no better
+    decision, reason = decide(
+        action, sender=unchecked, tracker=SEED, policy=POLICY, today=AFTER_FREEZE
+    )
+    assert decision is Decision.PENDING and "not checked" in reason
+    # [trust] mode = "none": the powers come back, as before verification
+    trusting = Policy(
+        release_managers=POLICY.release_managers,
+        aliases=POLICY.aliases,
+        trust=TrustConfig(mode="none"),
+    )
+    decision, _ = decide(
+        action, sender=unchecked, tracker=SEED, policy=trusting, today=AFTER_FREEZE
+    )
+    assert decision is Decision.APPLY
+
+
+def test_anyone_powers_need_verification_only_when_configured() -> None:
+    claim = act(ActionKind.CLAIM, SUSPEND, owner="Jane Doe")
+    decision, _ = decide(claim, sender=OTHER, tracker=SEED, policy=POLICY, today=AFTER_FREEZE)
+    assert decision is Decision.APPLY
+    strict = Policy(trust=TrustConfig(require_verified=("release_manager", "owner", "anyone")))
+    decision, reason = decide(claim, sender=OTHER, tracker=SEED, policy=strict, today=AFTER_FREEZE)
+    assert decision is Decision.PENDING and reason.startswith("sender not verified")
+    decision, reason = decide(
+        claim,
+        sender=verified("Jane Doe", "jane@example.org"),
+        tracker=SEED,
+        policy=strict,
+        today=AFTER_FREEZE,
+    )
+    assert decision is Decision.APPLY and "verified: dkim, example.org" in reason
 
 
 @pytest.mark.parametrize(

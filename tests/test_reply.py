@@ -16,13 +16,18 @@ from test_context import SEED
 from relbot.core.replies.actions import Action, ActionKind
 from relbot.core.replies.message import Message, read_message
 from relbot.core.replies.reply import ReplyRules, action_events, understand_reply
+from relbot.core.settings import TrustConfig
 from relbot.core.tracker.events import apply_event
 from relbot.core.tracker.model import Status, Tracker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from accuracy_lib import GOALS, evaluate, format_report
 
-RULES = ReplyRules(release_managers=("Ian Campbell <ian.campbell@citrix.com>",))
+#: reading replies is tested here; whose mail is verified is tests/test_trust_mail.py's
+RULES = ReplyRules(
+    release_managers=("Ian Campbell <ian.campbell@citrix.com>",),
+    trust=TrustConfig(mode="none"),
+)
 TODAY = dt.date(2012, 4, 17)
 AT = dt.datetime(2012, 4, 17, 12, 0)
 
@@ -47,7 +52,8 @@ def test_json_shape() -> None:
         reply(body), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
     )
     out = result.to_json()
-    assert set(out) == {"message_id", "from", "actions", "notes"}
+    assert set(out) == {"message_id", "from", "verification", "actions", "notes"}
+    assert out["verification"] is None  # not checked: no raw mail was given
     assert out["from"] == "Jane Doe <jane@example.org>"
     [action] = out["actions"]
     assert set(action) == {
@@ -59,8 +65,13 @@ def test_json_shape() -> None:
         "evidence",
         "confidence",
         "decision",
+        "reason",
+        "role",
+        "verified",
     }
     assert action["item"] == item("libxl_domain_suspend") and action["decision"] == "apply"
+    assert (action["role"], action["verified"]) == ("anyone", "not checked")
+    assert action["reason"].startswith("anyone may claim an unowned item")
     assert action["item_text"].startswith("libxl_domain_suspend")
     assert out["notes"] == ["line 4: unknown command 'clam' — did you mean 'claim'?"]
     json.dumps(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -12,7 +13,7 @@ from relbot.core.replies.message import mail_problem, read_message
 from relbot.edges.mailbox import iter_paths
 from relbot.errors import UsageError
 from relbot.service.ingest import Ingestor
-from relbot.service.understanding import decide_proposal, reply_rules, understand
+from relbot.service.understanding import Claims, decide_proposal, reply_rules, understand
 
 
 @main.command("parse-reply")
@@ -29,12 +30,22 @@ def parse_reply(env: Env, message: Path, as_json: bool) -> None:
     store = env.service.store
     events = store.events()
     tracker = store.tracker()
-    result = understand(msg, tracker, events, reply_rules(env.service), env.now().date())
+    verification = env.service.sender_check()(raw)
+    claims = Claims(store)
+    claims.update(events)
+    result = understand(
+        msg,
+        tracker,
+        events,
+        replace(reply_rules(env.service), claimed=claims.pairs),
+        env.now().date(),
+        verification=verification,
+    )
     data = result.to_json()
     if as_json:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    click.echo(f"<{data['message_id']}> from {data['from']}")
+    click.echo(f"<{data['message_id']}> from {data['from']} (sender {verification.summary()})")
     for a in data["actions"]:
         item = a["item"] or "-"
         click.echo(
@@ -42,6 +53,7 @@ def parse_reply(env: Env, message: Path, as_json: bool) -> None:
             f"(confidence {a['confidence']:.2f})"
         )
         click.echo(f"          evidence: {a['evidence']!r}")
+        click.echo(f"          why: {a['reason']} (as {a['role'] or 'anyone'})")
     for note in data["notes"]:
         click.echo(f"  note: {note}")
     if not data["actions"]:

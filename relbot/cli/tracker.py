@@ -61,10 +61,12 @@ def show(env: Env, as_json: bool) -> None:
 @click.option("--limit", type=click.IntRange(min=1), help="Only the last N events.")
 @pass_env
 def log(env: Env, item_id: str | None, limit: int | None) -> None:
-    """List the events, oldest first: who changed what, from which mail."""
-    events = env.service.store.events()
+    """List the events, oldest first: who changed what, from which mail, how it was verified."""
+    store = env.service.store
+    events = store.events()
     undone = undone_seqs(events)
     state = fold(events)
+    proofs = {m.message_id: m.verification for m in store.messages() if m.verification}
     shown = events
     if item_id is not None:
         key = item_id.strip().upper()
@@ -73,9 +75,10 @@ def log(env: Env, item_id: str | None, limit: int | None) -> None:
     for e in shown[-limit:] if limit else shown:
         mark = " (undone)" if e.seq in undone else ""
         source = e.source if e.source in ("cli", "import") else f"<{e.source}>"
+        proof = f"  [sender {proofs[e.source]}]" if e.source in proofs else ""
         click.echo(
             f"{e.seq:>5}  {e.at:%Y-%m-%d %H:%M}  {e.actor}  {source}  "
-            f"{_describe(e, events, state)}{mark}"
+            f"{_describe(e, events, state)}{mark}{proof}"
         )
 
 

@@ -3,21 +3,32 @@ name is written in a status mail and in a From header match.
 
 "Jürgen Groß" and "Juergen Gross", "Ian J" and "Ian Jackson", Outlook's "Last, First"
 are one person here; the policy decides what each person may do.
+
+Powers go by address, never by name: a display name is the sender's to write.
+A release manager is the address of their ``"Name <address>"`` entry and the
+addresses ``[people.aliases]`` lists under that exact name; an owner is the
+person an owner string names, found among the aliases (names fold here) and
+the RM entries, and known by the addresses listed there.
 """
 
 from __future__ import annotations
 
 import difflib
+import email.utils
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from relbot.core.identity import Verification
 
 
 @dataclass(frozen=True, slots=True)
 class Sender:
     name: str
     addr: str
+    #: what the mail proved of this address; None: nothing was checked
+    verification: Verification | None = None
 
 
 #: letters with no decomposition to a base letter, spelt as in ASCII mail
@@ -98,3 +109,72 @@ def same_person(owner: str, sender: Sender, aliases: Mapping[str, tuple[str, ...
     if "@" in owner and sender.addr:
         return owner.strip("<> ").lower() == sender.addr.lower()
     return any(names_match(owner, n) for n in _names_of(sender, aliases))
+
+
+# -- powers by address ------------------------------------------------------------
+
+
+def address_of(entry: str) -> str:
+    """The lower-cased address of a ``"Name <address>"`` entry, or ""."""
+    addr = email.utils.parseaddr(entry)[1].strip().lower()
+    return addr if "@" in addr else ""
+
+
+def release_manager_addresses(
+    release_managers: Sequence[str], aliases: Mapping[str, Sequence[str]]
+) -> frozenset[str]:
+    """Every address that is a release manager's: their own, and their aliases'.
+
+    An alias belongs to an RM when its name is the RM's name exactly, as
+    config writes both: no folding for the role with the most power.
+    """
+    found: set[str] = set()
+    for entry in release_managers:
+        name, addr = email.utils.parseaddr(entry)
+        if "@" in addr:
+            found.add(addr.strip().lower())
+        found.update(a.strip().lower() for a in aliases.get(name.strip(), ()) if "@" in a)
+    return frozenset(found)
+
+
+def is_release_manager_address(
+    addr: str, release_managers: Sequence[str], aliases: Mapping[str, Sequence[str]]
+) -> bool:
+    """Whether ``addr`` is a release manager's address."""
+    addr = addr.strip().lower()
+    return bool(addr) and addr in release_manager_addresses(release_managers, aliases)
+
+
+def owner_addresses(
+    owner: str,
+    *,
+    release_managers: Sequence[str] = (),
+    aliases: Mapping[str, Sequence[str]] = {},
+) -> frozenset[str]:
+    """The addresses of the person an owner string names; none when config lists none."""
+    text = owner.strip().strip("<>").strip()
+    if "@" in text and " " not in text:
+        return frozenset({text.lower()})
+    found: set[str] = set()
+    for name, addrs in aliases.items():
+        if names_match(owner, name) or names_match(name, owner):
+            found.update(a.strip().lower() for a in addrs if "@" in a)
+    for entry in release_managers:
+        name, addr = email.utils.parseaddr(entry)
+        if "@" in addr and name and (names_match(owner, name) or names_match(name, owner)):
+            found.add(addr.strip().lower())
+    return frozenset(found)
+
+
+def is_owner_address(
+    owner: str,
+    addr: str,
+    *,
+    release_managers: Sequence[str] = (),
+    aliases: Mapping[str, Sequence[str]] = {},
+) -> bool:
+    """Whether the person at ``addr`` is the one the owner string names."""
+    addr = addr.strip().lower()
+    return bool(addr) and addr in owner_addresses(
+        owner, release_managers=release_managers, aliases=aliases
+    )

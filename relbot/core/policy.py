@@ -1,12 +1,15 @@
 """Who may do what: apply an action now, hold it for the release manager, or ignore it.
 
-Three roles: release managers (from config, "Name <addr>"), the owners of an
-item (its owner strings, matched tolerantly: "Ian J", "IanJ" and "Ian
-Jackson" are one person; an aliases table adds addresses), and everyone
-else. The RM may do anything; an owner may update their own items; anyone may
-claim an unowned item for themselves and point at bugs. After the freeze
-milestone new items from anyone but an RM wait for one. Anything else, and
-anything less sure than the threshold, waits. What would change nothing (a
+Three roles: release managers (the addresses config gives them), the owners
+of an item (the addresses config lists for the person an owner string names:
+"Ian J", "IanJ" and "Ian Jackson" are one person), and everyone else; a
+display name alone gives no role. Where ``[trust]`` says a role's powers need
+a verified sender and the mail did not prove its sender, what it asks for
+waits for the RM: "sender not verified". The RM may do anything; an owner
+may update their own items; anyone may claim an unowned item for themselves
+and point at bugs. After the freeze milestone new items from anyone but an
+RM wait for one. Anything else, and anything less sure than the threshold,
+waits. What would change nothing (a
 claim already held, a duplicate link, a transition the table forbids) is
 ignored, with the reason.
 """
@@ -14,13 +17,20 @@ ignored, with the reason.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from relbot.core.people import Sender, name_words, names_match, same_person
+from relbot.core.people import (
+    Sender,
+    is_owner_address,
+    is_release_manager_address,
+    names_match,
+    same_person,
+)
 from relbot.core.replies.action_base import REVIEW_KINDS, Action, ActionKind
+from relbot.core.settings import TrustConfig, TrustRole
+from relbot.core.tracker.events import Event, Kind
 from relbot.core.tracker.model import Item, Link, Milestone, Status, Tracker, can_transition
 
 
@@ -40,30 +50,43 @@ class Policy:
     freeze_milestone: str = "Feature Freeze"
     #: the timeline to find the freeze in; empty: the tracker's own
     milestones: tuple[Milestone, ...] = ()
+    #: which roles' powers need a verified sender
+    trust: TrustConfig = field(default_factory=TrustConfig)
+    #: item id -> (owner, address) pairs: who took the item by mail, and from where
+    claimed: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, hash=False)
 
 
 def is_release_manager(sender: Sender, policy: Policy) -> bool:
-    for entry in policy.release_managers:
-        name, addr = email.utils.parseaddr(entry)
-        if addr and sender.addr and addr.lower() == sender.addr.lower():
-            return True
-        if name and name_words(name) == name_words(sender.name):
-            return True
-        if name and any(sender.addr.lower() == a.lower() for a in policy.aliases.get(name, ())):
-            return True
-    return False
+    """By address only: the RM's own, or an alias listed under the RM's name."""
+    return is_release_manager_address(sender.addr, policy.release_managers, policy.aliases)
 
 
 def owns(item: Item, sender: Sender, tracker: Tracker, policy: Policy) -> bool:
-    """The sender owns the item or one it is part of."""
+    """The sender's address is an owner's of the item or of one it is part of."""
     current: Item | None = item
     seen: set[str] = set()
     while current is not None and current.id not in seen:
         seen.add(current.id)
-        if any(same_person(o, sender, policy.aliases) for o in current.owners):
+        if any(
+            is_owner_address(
+                o, sender.addr, release_managers=policy.release_managers, aliases=policy.aliases
+            )
+            for o in current.owners
+        ):
+            return True
+        if _took(current, sender, policy):
             return True
         current = tracker.item(current.parent) if current.parent else None
     return False
+
+
+def _took(item: Item, sender: Sender, policy: Policy) -> bool:
+    """The sender's address took this item by mail, as an owner it still has."""
+    addr = sender.addr.strip().lower()
+    return bool(addr) and any(
+        took == addr and any(o == owner or names_match(o, owner) for o in item.owners)
+        for owner, took in policy.claimed.get(item.id, ())
+    )
 
 
 def is_frozen(today: dt.date, policy: Policy, tracker: Tracker) -> bool:
@@ -134,7 +157,7 @@ def decide(
     rm = is_release_manager(sender, policy)
     if action.kind in REVIEW_KINDS:
         if rm:
-            return Decision.APPLY, "release manager"
+            return granted("release_manager", "release manager", sender, policy)
         return Decision.IGNORE, f"only a release manager may {action.kind.value}"
     item = tracker.item(action.item) if action.item else None
     if action.item and item is None:
@@ -155,7 +178,7 @@ def decide(
     if item is None and action.kind not in (ActionKind.ADD, ActionKind.CANDIDATE_BUG):
         return Decision.PENDING, "no item: the release manager decides which one is meant"
     if rm:
-        return Decision.APPLY, "release manager"
+        return granted("release_manager", "release manager", sender, policy)
     return _by_role(action, item, sender, tracker, policy, today)
 
 
@@ -172,21 +195,77 @@ def _by_role(
             return Decision.PENDING, f"after {policy.freeze_milestone} new items wait for the RM"
         owners: Sequence[str] = action.value.get("owners", ())
         if owners and all(same_person(o, sender, policy.aliases) for o in owners):
-            return Decision.APPLY, "anyone may add their own work before the freeze"
+            return granted(
+                "anyone", "anyone may add their own work before the freeze", sender, policy
+            )
         return Decision.PENDING, "new items from others wait for the RM"
     if action.kind is ActionKind.CANDIDATE_BUG:
-        return Decision.APPLY, "anyone may point at a bug"
+        return granted("anyone", "anyone may point at a bug", sender, policy)
     if item is None:  # every other kind was given an item above; kept for safety
         return Decision.PENDING, "no item"
     if action.kind is ActionKind.LINK:
-        return Decision.APPLY, "anyone may point at a bug"
+        return granted("anyone", "anyone may point at a bug", sender, policy)
     if owns(item, sender, tracker, policy):
-        return Decision.APPLY, f"owner of {item.id}"
+        return granted("owner", f"owner of {item.id}", sender, policy)
     if action.kind is ActionKind.CLAIM:
         own = same_person(str(action.value.get("owner", "")), sender, policy.aliases)
         if own and not item.owners:
-            return Decision.APPLY, f"anyone may claim an unowned item ({item.id})"
+            return granted(
+                "anyone", f"anyone may claim an unowned item ({item.id})", sender, policy
+            )
         if own:
             return Decision.PENDING, f"{item.id} is owned by {', '.join(item.owners)}"
         return Decision.PENDING, "a claim for someone else waits for the RM"
     return Decision.PENDING, f"only an owner of {item.id} or the RM may change it"
+
+
+_ROLE_WORDS = {"release_manager": "release manager", "owner": "owner", "anyone": "sender"}
+
+
+def role_of(action: Action, sender: Sender, tracker: Tracker, policy: Policy) -> TrustRole:
+    """The role the sender acts in for this action, by address."""
+    if is_release_manager(sender, policy):
+        return "release_manager"
+    item = tracker.item(action.item) if action.item else None
+    if item is not None and owns(item, sender, tracker, policy):
+        return "owner"
+    return "anyone"
+
+
+def granted(role: TrustRole, why: str, sender: Sender, policy: Policy) -> tuple[Decision, str]:
+    """Apply with ``why``, unless the role needs a verified sender and this one is not."""
+    proof = sender.verification
+    if proof is not None and proof.verified:
+        return Decision.APPLY, f"{why} (verified: {proof.method}, {proof.domain})"
+    if not policy.trust.needs(role):
+        return Decision.APPLY, why
+    found = proof.detail if proof is not None and proof.detail else "not checked"
+    return Decision.PENDING, (
+        f"sender not verified ({_ROLE_WORDS[role]} {sender.addr or sender.name}: {found})"
+    )
+
+
+def claimed_by_address(
+    events: Sequence[Event], authors: Mapping[str, str]
+) -> dict[str, tuple[tuple[str, str], ...]]:
+    """Item id -> (owner, address): each claim and own new item made by mail, with the
+    address of the mail (``authors``: Message-ID -> address) that made it.
+
+    An owner written only as a name gets an owner's powers from the address that
+    took the item, for that item only, while the name is still among its owners.
+    """
+    found: dict[str, dict[tuple[str, str], None]] = {}
+    for event in events:
+        addr = authors.get(event.source, "").strip().lower()
+        if not addr or not event.item:
+            continue
+        if event.kind is Kind.CLAIM:
+            owners = [str(event.data.get("owner", ""))]
+        elif event.kind is Kind.ADD:
+            owners = [str(o) for o in event.data.get("owners", ())]
+        else:
+            continue
+        for owner in owners:
+            if owner:
+                found.setdefault(event.item, {})[(owner, addr)] = None
+    return {item: tuple(pairs) for item, pairs in found.items()}

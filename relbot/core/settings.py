@@ -166,6 +166,29 @@ class ParsingConfig:
     max_message_bytes: int = 10 * 1024 * 1024
 
 
+TrustMode = Literal["dkim", "authentication-results", "none"]
+TrustRole = Literal["release_manager", "owner", "anyone"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrustConfig:
+    """``[trust]``: how a sender is verified, and whose powers need it (docs/security.md)."""
+
+    mode: TrustMode = "dkim"
+    #: the receiving server's own authserv-ids (mode "authentication-results")
+    authserv_ids: tuple[str, ...] = ()
+    #: domains of mailing lists that rewrite mail; their ARC seals are believed
+    list_domains: tuple[str, ...] = ()
+    #: the roles whose powers need a verified sender
+    require_verified: tuple[TrustRole, ...] = ("release_manager", "owner")
+    #: seconds for each DNS lookup of a DKIM key
+    dns_timeout: float = 5.0
+
+    def needs(self, role: TrustRole) -> bool:
+        """Whether this role's powers need a verified sender."""
+        return self.mode != "none" and role in self.require_verified
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     release: ReleaseConfig = ReleaseConfig()
@@ -178,6 +201,7 @@ class Config:
     schedule: ScheduleConfig = ScheduleConfig()
     render: RenderConfig = RenderConfig()
     parsing: ParsingConfig = ParsingConfig()
+    trust: TrustConfig = TrustConfig()
     #: the ``[import]`` table: hints for reading hand-written status mails
     import_hints: OutlineHints = field(default_factory=OutlineHints)
     #: the folder config.toml lives in: relative paths are relative to it

@@ -161,6 +161,11 @@ def _coerce(hint: Any, value: Any, source: str, where: str) -> Any:
 def _check(config: Config, source: str) -> None:
     """Rules that span one value: formats and combinations."""
     parse_send_time(config.schedule.send, source)
+    if config.trust.mode == "authentication-results" and not config.trust.authserv_ids:
+        raise ConfigError(
+            f'{source} [trust] authserv_ids: required when mode = "authentication-results" '
+            '(the receiving server\'s own, e.g. ["mx.example.org"])'
+        )
     try:
         from zoneinfo import ZoneInfo
 

@@ -17,11 +17,12 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Connection
 
-from relbot.core.policy import Decision, is_release_manager
+from relbot.core.identity import Verification
+from relbot.core.policy import Decision, granted, is_release_manager
 from relbot.core.replies.actions import REVIEW_KINDS, Action, ActionKind
 from relbot.core.replies.message import Message, read_header_fields, read_message
 from relbot.core.replies.quotes import split_body
@@ -39,6 +40,8 @@ from relbot.errors import RelbotError, UsageError
 from relbot.service.history import History, apply_all
 from relbot.service.outbox import Outbox, State
 from relbot.service.understanding import (
+    Claims,
+    Proofs,
     _address,
     _hold_all,
     _said_in,
@@ -109,6 +112,9 @@ class Ingestor:
         #: the latest messages read, by Message-ID: the parents of answers
         self._parsed: dict[str, Message] = {}
         self.known: set[str] = self.store.known_message_ids()
+        #: what a thread member proves of its sender ([trust]); non-members are never checked
+        self.proofs = Proofs(service.sender_check(), self.store, keep=PARSED_KEPT)
+        self.claims = Claims(self.store)
         self.refresh()
 
     def refresh(self) -> None:
@@ -235,17 +241,22 @@ class Ingestor:
     ) -> str:
         msg = read_message(raw)
         self._keep_parsed(msg)
+        verification = self.proofs.check(msg.message_id, raw)
+        parent = self._parent(msg, conn)
         # events this transaction adds are read back by the next call, once
         # committed: the history never holds what a rollback took away
         tracker = self.history.current(conn)
+        self.claims.update(self.history.events, conn)
         result = understand(
             msg,
             tracker,
             self.history.events,
-            self.rules,
+            replace(self.rules, claimed=self.claims.pairs),
             self.now().date(),
             shown=self.history.shown,
-            parent=self._parent(msg, conn),
+            parent=parent,
+            verification=verification,
+            parent_verification=self.proofs.of(parent, conn),
         )
         if member.confidence < 1.0:
             result = _hold_all(result, f"in the thread only by its subject ({member.via})")
@@ -257,7 +268,8 @@ class Ingestor:
             at=self.now(),
             origin=origin,
             subject=msg.subject,
-            from_addr=msg.from_addr,
+            from_addr=verification.author or msg.from_addr,
+            verification=verification.summary(),
         ):
             self.report.duplicates += 1
             return "already read"
@@ -294,7 +306,7 @@ class Ingestor:
                     at=self.now(),
                 )
             counts[decision] += 1
-        counts[Decision.APPLY] += self._agreement(conn, msg)
+        counts[Decision.APPLY] += self._agreement(conn, msg, verification)
         state = (
             "applied"
             if counts[Decision.APPLY]
@@ -311,14 +323,15 @@ class Ingestor:
         self.report.lines.append(line)
         return line
 
-    def _agreement(self, conn: Connection, msg: Message) -> int:
+    def _agreement(self, conn: Connection, msg: Message, verification: Verification) -> int:
         """An RM's "Thanks, I've updated the list" accepts what the answered mail proposed.
 
         Under a quote, the agreement covers the proposals whose evidence that
         quote holds; written above the whole quote (top-posted), everything
-        the answered mail proposed.
+        the answered mail proposed. Like any RM decision it needs a verified
+        sender where ``[trust]`` says so.
         """
-        sender = sender_of(msg)
+        sender = sender_of(msg, verification)
         if not msg.in_reply_to or not is_release_manager(sender, self.rules.policy):
             return 0
         parent = msg.in_reply_to[0]
@@ -326,6 +339,10 @@ class Ingestor:
         if not waiting:
             return 0
         agreed = agreed_evidence(split_body(msg.text))
+        decision, why = granted("release_manager", "agreement", sender, self.rules.policy)
+        if agreed is not None and decision is not Decision.APPLY:
+            self.report.lines.append(f"agreement by {sender.addr} not taken: {why}")
+            return 0
         accepted = 0
         for proposal in waiting:
             if agreed is None or not any(_said_in(proposal.evidence, q) for q in agreed):

@@ -12,7 +12,8 @@ from dataclasses import replace
 
 from sqlalchemy.engine import Connection
 
-from relbot.core.policy import Decision
+from relbot.core.identity import Verification
+from relbot.core.policy import Decision, claimed_by_address
 from relbot.core.replies.actions import REVIEW_KINDS, Action, ActionKind
 from relbot.core.replies.confirm import confirms_update
 from relbot.core.replies.message import Message
@@ -23,7 +24,7 @@ from relbot.core.replies.reply import (
     action_events,
     understand_reply,
 )
-from relbot.core.tracker.events import Event, fold
+from relbot.core.tracker.events import Event, Kind, fold
 from relbot.core.tracker.model import Milestone, Tracker
 from relbot.edges.store.store import Store
 from relbot.errors import UsageError
@@ -40,7 +41,71 @@ def reply_rules(service: Service) -> ReplyRules:
         aliases=cfg.people.aliases,
         freeze_milestone=cfg.release.freeze_milestone,
         milestones=tuple(Milestone(m.when, m.label, m.date) for m in cfg.release.milestones),
+        trust=cfg.trust,
     )
+
+
+class Proofs:
+    """What each message read proved of its sender, kept for the answers that follow it."""
+
+    def __init__(self, check: Callable[[bytes], Verification], store: Store, keep: int) -> None:
+        self.check_raw = check
+        self.store = store
+        self.keep = keep
+        self._seen: dict[str, Verification] = {}
+
+    def check(self, message_id: str, raw: bytes) -> Verification:
+        proof = self._seen[message_id] = self.check_raw(raw)
+        while len(self._seen) > self.keep:
+            del self._seen[next(iter(self._seen))]
+        return proof
+
+    def of(self, parent: Message | None, conn: Connection) -> Verification | None:
+        """What an answered mail proved of its sender: a forged question asks nothing."""
+        if parent is None:
+            return None
+        proof = self._seen.get(parent.message_id)
+        if proof is None:
+            raw = self.store.message_raw(parent.message_id, conn)
+            proof = self.check_raw(raw) if raw is not None else None
+        return proof
+
+
+class Claims:
+    """Who took which item by mail, from which address: an owner's powers by address.
+
+    Read from the events as they grow (a claim's or new item's mail gives the
+    address; not when the RM accepted it as a proposal); the pairs go into
+    ``ReplyRules.claimed``.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pairs: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._done = 0
+        self._last: Event | None = None
+
+    def update(self, events: Sequence[Event], conn: Connection | None = None) -> None:
+        """Take in the events not read yet (all again if the history was read afresh)."""
+        done = self._done
+        if done > len(events) or (done and events[done - 1] is not self._last):
+            self.pairs, done = {}, 0
+        new = [e for e in events[done:] if e.kind in (Kind.CLAIM, Kind.ADD) and e.item]
+        self._done = len(events)
+        self._last = events[-1] if events else None
+        if not new:
+            return
+        # what the RM accepted from a mail was not the sender's to take: a claim
+        # for someone else, another's new item
+        accepted = {
+            (p.message_id, p.action)
+            for p in self.store.proposals("accepted", conn)
+            if p.action in ("claim", "add")
+        }
+        new = [e for e in new if (e.source, e.kind.value) not in accepted]
+        authors = self.store.message_authors({e.source for e in new}, conn)
+        for item, pairs in claimed_by_address(new, authors).items():
+            self.pairs[item] = tuple(dict.fromkeys(self.pairs.get(item, ()) + pairs))
 
 
 def agreed_evidence(blocks: Sequence[Block]) -> list[str] | None:
@@ -78,11 +143,15 @@ def understand(
     *,
     shown: Callable[[int], Tracker | None] | None = None,
     parent: Message | None = None,
+    verification: Verification | None = None,
+    parent_verification: Verification | None = None,
 ) -> ReplyResult:
     """Understand a reply against the status mail it answers (else the tracker).
 
     ``shown(event_count)`` gives the state a status mail showed; by default
     ``events`` are folded up to it. ``parent`` is the mail it answers, if read.
+    ``verification``: what the mail proved of its sender (``parent_verification``: the
+    answered mail, of its own).
     """
     replied: Tracker | None = None
     for ref in msg.thread_ids:
@@ -94,7 +163,14 @@ def understand(
                 replied = fold(events[: mail.event_count])
             break
     return understand_reply(
-        msg, tracker=tracker, replied_state=replied, rules=rules, today=today, parent=parent
+        msg,
+        tracker=tracker,
+        replied_state=replied,
+        rules=rules,
+        today=today,
+        parent=parent,
+        verification=verification,
+        parent_verification=parent_verification,
     )
 
 
@@ -108,6 +184,15 @@ def decide_proposal(
     if row.state != "pending":
         raise UsageError(f"proposal {proposal_id} is already {row.state}")
     stored: list[Event] = []
+    if accept and ActionKind(row.action) in REVIEW_KINDS:
+        # a mailed review command held for its sender (not verified): the RM
+        # does it directly, then rejects the held copy
+        what = row.action if row.action in ("hold", "approve") else f"{row.action} ID"
+        raise UsageError(
+            f"proposal {proposal_id} is a mailed '#relbot {row.action}' held because of "
+            f"its sender ({row.reason}); to do it, run `relbot {what}`, then "
+            f"`relbot reject {proposal_id}`"
+        )
     if accept:
         action = Action(
             kind=ActionKind(row.action),

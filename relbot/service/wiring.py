@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from relbot.core.identity import Verification, header_fields, verify_sender
 from relbot.core.settings import Config
 from relbot.core.tracker.events import Event, Kind
 from relbot.core.tracker.model import Item, Tracker, item_number
@@ -30,9 +32,22 @@ def person_name(entry: str) -> str:
     return name.strip().strip('"') or entry.strip("<> ")
 
 
+log = logging.getLogger("relbot")
+
+#: dkimpy's DNS hook: (name, timeout=...) -> the TXT record, or None
+DnsLookup = Callable[..., Any]
+
+
 class Service:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, *, dns_lookup: DnsLookup | None = None) -> None:
+        """``dns_lookup`` replaces DNS for DKIM keys (tests hand in their own key table)."""
         self.config = config
+        self.dns_lookup = dns_lookup
+        if config.trust.mode == "none":
+            log.warning(
+                '[trust] mode = "none": senders are not verified, so anyone who writes an '
+                "RM's or an owner's From address gets their powers (docs/security.md)"
+            )
 
     @cached_property
     def store(self) -> Store:
@@ -107,6 +122,27 @@ class Service:
         return Event(kind, now, actor or self.rm_name, source, item, data)
 
     # -- reading the mailbox ----------------------------------------------------
+
+    def sender_check(self) -> Callable[[bytes], Verification]:
+        """A checker of what a raw mail proves of its sender, under ``[trust]``.
+
+        One per run of messages: the DKIM keys it looks up are remembered.
+        """
+        trust = self.config.trust
+        if trust.mode != "dkim":
+            return lambda raw: verify_sender(header_fields(raw), None, trust)
+        from relbot.edges.dkim import caching, check_message, dns_txt, within
+
+        lookup = caching(self.dns_lookup or dns_txt)
+        timeout = max(1, round(trust.dns_timeout))
+
+        def check(raw: bytes) -> Verification:
+            # a message's lookups together get three lookups' time
+            budget = within(lookup, 3 * trust.dns_timeout)
+            crypto = check_message(raw, dnsfunc=budget, timeout=timeout)
+            return verify_sender(header_fields(raw), crypto, trust)
+
+        return check
 
     def imap_source(self) -> ImapSource:
         """A connection to ``[imap]``, with the password looked up now."""

@@ -17,8 +17,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from relbot.core.identity import Verification
 from relbot.core.people import Sender
-from relbot.core.policy import Decision, Policy, decide, is_release_manager
+from relbot.core.policy import (
+    Decision,
+    Policy,
+    claimed_by_address,
+    decide,
+    granted,
+    is_release_manager,
+    role_of,
+)
 from relbot.core.replies.actions import (
     MAX_SENTENCES,
     REVIEW_KINDS,
@@ -33,6 +42,7 @@ from relbot.core.replies.confirm import agreed_answer
 from relbot.core.replies.context import Context, attribute_blocks, build_index
 from relbot.core.replies.message import Message
 from relbot.core.replies.quotes import Block, BlockKind, split_body
+from relbot.core.settings import TrustConfig
 from relbot.core.tracker.events import Event, Kind, apply_event
 from relbot.core.tracker.model import Milestone, Status, Tracker
 
@@ -53,6 +63,10 @@ class ReplyRules:
     milestones: tuple[Milestone, ...] = ()
     #: where candidate bugs and unplaced new items go until the RM moves them
     triage_section: str = "known bugs"
+    #: ``[trust]``: whose powers need a verified sender
+    trust: TrustConfig = field(default_factory=TrustConfig)
+    #: item id -> (owner, address) of who took it by mail (``policy.claimed_by_address``)
+    claimed: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, hash=False)
 
     @property
     def policy(self) -> Policy:
@@ -62,6 +76,8 @@ class ReplyRules:
             threshold=self.threshold,
             freeze_milestone=self.freeze_milestone,
             milestones=self.milestones,
+            trust=self.trust,
+            claimed=self.claimed,
         )
 
 
@@ -70,6 +86,8 @@ class DecidedAction:
     action: Action
     decision: Decision
     reason: str
+    #: the role the sender acted in: release_manager, owner or anyone
+    role: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +98,15 @@ class ReplyResult:
     notes: tuple[str, ...] = ()
     #: item id -> its text, for showing what an action is about
     item_texts: Mapping[str, str] = field(default_factory=dict, hash=False)
+    #: what the mail proved of its sender; None: not checked
+    verification: Verification | None = None
 
     def to_json(self) -> dict[str, Any]:
+        proof = self.verification
         return {
             "message_id": self.message_id,
             "from": self.sender,
+            "verification": proof.as_dict() if proof is not None else None,
             "actions": [
                 {
                     "item": d.action.item,
@@ -95,6 +117,9 @@ class ReplyResult:
                     "evidence": d.action.evidence,
                     "confidence": round(d.action.confidence, 3),
                     "decision": d.decision.value,
+                    "reason": d.reason,
+                    "role": d.role,
+                    "verified": proof.summary() if proof is not None else "not checked",
                 }
                 for d in self.actions
             ],
@@ -112,12 +137,16 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def sender_of(message: Message) -> Sender:
+def sender_of(message: Message, verification: Verification | None = None) -> Sender:
+    """Who sent it: with a verification, the address it proved (or the From it kept)."""
     name = " ".join(message.from_name.split())
     addr = message.from_addr.strip()
+    if verification is not None:
+        addr = verification.author
+        name = " ".join(verification.name.split()) or name
     if not name and addr:
         name = addr.split("@", 1)[0].replace(".", " ").title()
-    return Sender(name, addr)
+    return Sender(name, addr, verification)
 
 
 def understand_reply(
@@ -128,14 +157,18 @@ def understand_reply(
     rules: ReplyRules,
     today: dt.date,
     parent: Message | None = None,
+    verification: Verification | None = None,
+    parent_verification: Verification | None = None,
 ) -> ReplyResult:
     """The actions a reply proposes, each decided by the policy. Never raises.
 
     ``parent`` is the mail the reply answers, when it is known: a bare "Yes"
     under a release manager's question takes its meaning from the question,
-    and its item from what the question was asked under.
+    and its item from what the question was asked under. ``verification`` is
+    what the mail proved of its sender (``relbot.core.identity``), and
+    ``parent_verification`` what the answered mail proved of its own.
     """
-    sender = sender_of(message)
+    sender = sender_of(message, verification)
     shown = replied_state or tracker
     who = sender.name or sender.addr or "unknown"
     notes: list[str] = []
@@ -160,7 +193,7 @@ def understand_reply(
             notes.append(
                 f"line {block.line_no}: could not read this block ({exc.__class__.__name__})"
             )
-    if parent is not None and is_release_manager(sender_of(parent), rules.policy):
+    if parent is not None and _asked_by_rm(parent, parent_verification, rules.policy):
         for lines, line_no, ctx in answered_questions(blocks, contexts, parent, index):
             proposed += _read_block(lines, line_no, ctx, reading, rules, notes, budget)
     if parent is None and is_release_manager(sender, rules.policy):
@@ -175,7 +208,9 @@ def understand_reply(
         if any(d.action.item == it.id for d in decided)
     }
     from_ = email.utils.formataddr((sender.name, sender.addr)) if sender.addr else sender.name
-    return ReplyResult(message.message_id, from_, tuple(decided), tuple(notes), texts)
+    return ReplyResult(
+        message.message_id, from_, tuple(decided), tuple(notes), texts, verification
+    )
 
 
 def _agreed_answers(
@@ -257,6 +292,14 @@ def _read_block(
     return [*found.actions, *inferred]
 
 
+def _asked_by_rm(parent: Message, proof: Verification | None, policy: Policy) -> bool:
+    """The answered mail is a release manager's, as far as it proves it."""
+    asker = sender_of(parent, proof)
+    if not is_release_manager(asker, policy):
+        return False
+    return granted("release_manager", "asked", asker, policy)[0] is Decision.APPLY
+
+
 def _decide_all(
     proposed: Sequence[Action],
     sender: Sender,
@@ -277,17 +320,26 @@ def _decide_all(
                 "which is no longer in the tracker"
             )
         decision, reason = decide(action, sender=sender, tracker=state, policy=policy, today=today)
-        out.append(DecidedAction(action, decision, reason))
+        role = role_of(action, sender, state, policy)
+        out.append(DecidedAction(action, decision, reason, role))
         if decision is Decision.APPLY:
-            for event in action_events(
+            events = action_events(
                 action,
                 state,
                 actor=sender.name,
                 source="",
                 at=at,
                 triage_section=rules.triage_section,
-            ):
+            )
+            for event in events:
                 state = apply_event(state, event)
+            # what the sender took in this mail is theirs for the rest of it
+            taken = claimed_by_address(events, {"": sender.addr})
+            if taken:
+                merged = dict(policy.claimed)
+                for item_id, pairs in taken.items():
+                    merged[item_id] = merged.get(item_id, ()) + pairs
+                policy = replace(policy, claimed=merged)
     return out
 
 

@@ -25,6 +25,8 @@ class MessageRow:
     received_at: dt.datetime
     state: str
     reason: str
+    #: what the mail proved of its sender: "pass (dkim, example.org)", "fail: ..."
+    verification: str = ""
 
 
 @dataclass(frozen=True, slots=True)

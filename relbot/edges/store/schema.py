@@ -48,6 +48,8 @@ messages_table = sa.Table(
     sa.Column("state", sa.String(20), nullable=False),
     sa.Column("reason", sa.Text, nullable=False, default=""),
     sa.Column("raw", sa.LargeBinary, nullable=False),
+    #: what the mail proved of its sender ([trust]): "pass (dkim, example.org)", "fail: ..."
+    sa.Column("verification", sa.Text, nullable=False, default=""),
 )
 
 proposals_table = sa.Table(
@@ -124,10 +126,19 @@ def _outbox_attempted_at(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE outbox ADD COLUMN attempted_at VARCHAR(40)"))
 
 
+def _messages_verification(conn: Connection) -> None:
+    # a store made by 0001 after this column was declared has it already
+    if "verification" not in {c["name"] for c in sa.inspect(conn).get_columns("messages")}:
+        conn.execute(
+            sa.text("ALTER TABLE messages ADD COLUMN verification TEXT NOT NULL DEFAULT ''")
+        )
+
+
 #: name -> step, applied in order; never edit a step once released, add one
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0001_initial", _create_all),
     ("0002_outbox_attempted_at", _outbox_attempted_at),
+    ("0003_messages_verification", _messages_verification),
 )
 
 

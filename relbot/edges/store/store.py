@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -175,6 +175,7 @@ class Store:
         subject: str = "",
         from_addr: str = "",
         reason: str = "",
+        verification: str = "",
     ) -> bool:
         """Store a message once; False (and nothing written) if it is known."""
         if self.has_message(message_id, conn):
@@ -191,6 +192,7 @@ class Store:
                         state=state,
                         reason=reason,
                         raw=raw,
+                        verification=verification,
                     )
                 )
         except IntegrityError:
@@ -227,9 +229,24 @@ class Store:
                     received_at=from_utc(r.received_at) or dt.datetime.min,
                     state=r.state,
                     reason=r.reason,
+                    verification=r.verification,
                 )
                 for r in c.execute(query)
             ]
+
+    def message_authors(
+        self, message_ids: Iterable[str], conn: Connection | None = None
+    ) -> dict[str, str]:
+        """Message-ID -> the sender address recorded for it, for those that are stored."""
+        wanted = list(dict.fromkeys(message_ids))
+        found: dict[str, str] = {}
+        cols = (messages_table.c.message_id, messages_table.c.from_addr)
+        with self._conn(conn) as c:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                query = sa.select(*cols).where(messages_table.c.message_id.in_(chunk))
+                found.update({r.message_id: r.from_addr for r in c.execute(query)})
+        return found
 
     def message_raw(self, key: int | str, conn: Connection | None = None) -> bytes | None:
         """Raw bytes by row id or Message-ID."""
