@@ -65,7 +65,11 @@ def build_outline(draft: Draft, hints: OutlineHints) -> Outline:
     if extra > 0:
         problems = [*problems[:MAX_PROBLEMS], f"... and {extra} more"]
     return Outline(
-        release=_release(draft.title, draft.preamble, [*draft.intro, *draft.closing]),
+        release=_release(
+            draft.title,
+            draft.preamble,
+            [*draft.intro, *draft.closing, [s.title for s in draft.sections]],
+        ),
         title=draft.title,
         preamble=tuple(draft.preamble),
         intro=tuple("\n".join(p) for p in draft.intro if p),
@@ -103,7 +107,12 @@ def prose_sections(
 
 def _release(title: str, preamble: list[str], intro: list[list[str]]) -> str:
     """The release the mail is about: "Plan for a 4.2 release", else the first x.y."""
-    texts = (*preamble, title, *(ln for p in intro for ln in p))
+    # a version inside a URL or a Message-ID names no release, nor does a past
+    # one: "[since the 5.1 release]"
+    texts = tuple(
+        re.sub(r"(?i)\S*(?:://|@)\S*|\b(?:since|after|from|before)\s+\d+\.\d+", " ", t)
+        for t in (*preamble, title, *(ln for p in intro for ln in p))
+    )
     for text in texts:
         if re.search(r"(?i)release|plan|development|update|status", text):
             m = _RELEASE.search(text)
@@ -137,7 +146,8 @@ def section_status(key: str, hints: OutlineHints) -> Status | None:
     """The status a heading gives its open items: done, deferred, dropped, or None."""
     if _NOT_FOR.search(key.rsplit(" / ", 1)[-1]):
         return Status.DEFERRED
-    if _done_key(key, hints.done_sections):
+    # "== Completed ==" / "=== x86 ===": the part under a done heading is done too
+    if any(_done_key(part, hints.done_sections) for part in key.split(" / ")):
         return Status.DONE
     if _done_key(key, DEFERRED_SECTIONS):
         return Status.DEFERRED
@@ -149,7 +159,8 @@ def section_status(key: str, hints: OutlineHints) -> Status | None:
 @functools.lru_cache(maxsize=256)
 def _done_key(key: str, done_sections: tuple[str, ...]) -> bool:
     words = re.findall(r"[\w-]+", key.rsplit(" / ", 1)[-1])
-    if any(w in ("not", "un", "yet", "pending", "open") for w in words):
+    # "not yet merged", "to be merged into 5.2": what is still to come
+    if any(w in ("not", "un", "yet", "pending", "open", "be", "will", "awaiting") for w in words):
         return False
     phrases = [h.lower() for h in done_sections]
     last = " ".join(words)

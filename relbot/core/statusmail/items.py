@@ -25,7 +25,10 @@ from relbot.core.tracker.model import Status
 
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "da", "di", "du", "la", "le", "del"})
 _ID = re.compile(r"\[(T\d+)\]\s*")
-_TAG = re.compile(r"\[([A-Z][A-Z0-9_-]*(?:\(\?\))?)\]\s*")
+#: "[BUG]", "[CHECK(?)]", and the release an item targets: "[5.2]", "[5.2?]", "[next-rel(s)]"
+_TAG = re.compile(r"\[([A-Z][A-Z0-9_-]*(?:\(\?\))?|\d{1,2}\.\d{1,3}\??|next-rel(?:\(s\))?\??)\]\s*")
+#: a version delta: "v8 -> v9", "->v4", "v16->v20->v21": where the series is now
+_DELTA = re.compile(r"(?i)^(?:v\d+\s*)?(?:-+>\s*v\d+\s*)+$")
 _SEPARATOR = re.compile(r"\s*(?:,|&|;|\s--?\s|\band\b)\s*")
 _VERSION = re.compile(r"(?i)^(v\d+(?:\.\d+)?|rfc(?:\s+v\d+)?)$")
 _VERSION_IN = re.compile(r"\b(v\d+(?:\.\d+)?)\b")
@@ -121,6 +124,8 @@ def _status_of(segment: str, vocab: Vocabulary) -> tuple[Status, str, str] | Non
     seg = " ".join(segment.lower().split())
     if _VERSION.match(seg):
         return Status.PATCHES_POSTED, segment.strip(), ""
+    if _DELTA.match(seg):
+        return Status.PATCHES_POSTED, _VERSION_IN.findall(seg)[-1], ""
     for phrase, value in vocab.status_words:
         if seg == phrase or (seg.startswith(phrase) and not seg[len(phrase)].isalnum()):
             status = Status(value)

@@ -46,6 +46,9 @@ class OutlineHints:
     #: a block starting with one of these is relbot's own generated part
     #: ("Changes since ...:"), left out up to the next blank line
     skip_blocks: tuple[str, ...] = ("changes since", "volunteers wanted")
+    #: headings of the sender's own change log ("= Updates =": what moved to
+    #: completed, what was added): its bullets name changes, not items
+    log_sections: tuple[str, ...] = ("updates", "changes", "recent changes", "news")
     #: skip blocks that are relbot's only as a ``Name:`` / ``- ...`` list: one
     #: the sender wrote as ``*`` bullets ("Changes since last week:") is kept as prose
     written_blocks: tuple[str, ...] = ("changes since",)

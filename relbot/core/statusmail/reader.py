@@ -30,6 +30,7 @@ from relbot.core.statusmail.headings import (
     decorated_heading,
     underlined_titles,
 )
+from relbot.core.statusmail.issues import prose_and_issues
 from relbot.core.statusmail.lines import Line, clean_lines, signoff_at
 from relbot.core.statusmail.outline import (
     Outline,
@@ -61,7 +62,8 @@ __all__ = [
 ]
 
 
-_FOOTNOTE = re.compile(r"^\[(\d{1,3})\]\s+(\S+)\s*$")
+#: "[4] https://..." and, as some mailers write it, "[4]https://..."
+_FOOTNOTE = re.compile(r"^\[(\d{1,3})\](?:\s+|(?=https?://|<))(\S+)\s*$")
 _MAX_DEPTH = 16
 
 
@@ -108,6 +110,8 @@ class _Reader:
         self.stack: list[DraftItem] = []
         self.footnotes: list[Footnote] = []
         self.blank = True
+        #: blank lines before the current line: two or more part a tracker's issues
+        self.blanks = self.gap = 0
         self.skipping = False
         #: a hand-written "Changes since last week:" list, kept as prose
         self.written = False
@@ -136,6 +140,7 @@ class _Reader:
         text = line.text
         if not text.strip():
             self.blank = True
+            self.blanks += 1
             self.skipping = self.written = False
             self._table_row(self.table.end(), line.number)
             if self.mode == "timeline" and self.milestones:
@@ -144,6 +149,7 @@ class _Reader:
         if index in self.underlines.rules:
             return
         was_blank, self.blank = self.blank, False
+        self.gap, self.blanks = self.blanks, 0
         if self.skipping or (was_blank and self._skip_start(index)):
             self.skipping = True
             return
@@ -248,6 +254,8 @@ class _Reader:
         m = COLON_HEADING.match(text)
         if m is None or len(text) > self.hints.max_heading_length:
             return False
+        if BULLET.match(text) and len(m.group(1).split()) > 3:
+            return False  # "* Early boot cleanups for Arm:" is an item; "* x86:" heads a group
         if len(m.group(1).split()) > self.hints.max_heading_words:
             return False
         if self.mode == "timeline" or index < self.timeline_at:
@@ -330,6 +338,8 @@ class _Reader:
         self._section_text(sec, line, was_blank)
 
     def _section_text(self, sec: DraftSection, line: Line, was_blank: bool) -> None:
+        if was_blank and self.gap >= 2 and sec.text:
+            sec.text.append([])  # a wider gap: an empty paragraph marks it
         if was_blank or not sec.text:
             sec.text.append([])
         sec.text[-1].append(line.text.rstrip())
@@ -379,6 +389,7 @@ class _Reader:
             lead = len(first) == 1 and first[0].endswith(":") and "release" in first[0].lower()
             preamble = first if lead else []
             intro = self.before_timeline[1:] if lead else self.before_timeline
+        prose_and_issues(self.sections, self.hints.log_sections)
         texts = {ln.number: ln.text.strip() for ln in self.lines}
         intro = [*intro, *prose_sections(self.sections, self.hints, texts)]
         closing: list[list[str]] = []
