@@ -127,11 +127,12 @@ def _noop(action: Action, item: Item, sender: Sender, policy: Policy) -> str:
         if not any(names_match(o, leaver) or names_match(leaver, o) for o in item.owners):
             return f"{leaver} does not own {item.id}"
     elif action.kind is ActionKind.LINK:
-        key = Link(
+        link = Link(
             **{k: str(value.get(k, "")) for k in ("url", "message_id", "tracker_id", "title")}
-        ).key
-        if any(x.key == key for x in item.links):
-            return f"{item.id} already links {key}"
+        )
+        # the same mail by its URL or by its Message-ID is the same link
+        if any(_link_names(x) & _link_names(link) for x in item.links):
+            return f"{item.id} already links {link.key}"
     elif action.kind is ActionKind.NOTE and str(value.get("text", "")).strip() in item.notes:
         return f"{item.id} already has that note"
     return ""
@@ -269,3 +270,11 @@ def claimed_by_address(
             if owner:
                 found.setdefault(event.item, {})[(owner, addr)] = None
     return {item: tuple(pairs) for item, pairs in found.items()}
+
+
+def _link_names(link: Link) -> set[str]:
+    """Every name a link goes by: its key, its URL, its Message-ID (lower case, no "/")."""
+    names = {link.key, link.url, link.message_id, link.url.rstrip("/").rsplit("/", 1)[-1]}
+    if link.url.rstrip("/").rsplit("/", 1)[-1].count("@") != 1:
+        names.discard(link.url.rstrip("/").rsplit("/", 1)[-1])
+    return {n.strip("<>/").lower() for n in names if n}

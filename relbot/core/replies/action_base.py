@@ -61,7 +61,14 @@ BUG_WORDS = re.compile(
 )
 
 
+#: "(v8 -> v9)", "v16->v20->v21": a version delta ends where the series is now
+_DELTA = re.compile(r"(?i)\bv\d+(?:\s*-+>\s*v(\d+))+")
+
+
 def version_of(text: str) -> str:
+    delta = _DELTA.search(text)
+    if delta:
+        return f"v{delta.group(1)}"
     m = _VERSION.search(text)
     return f"v{m.group(1) or m.group(2)}" if m else ""
 

@@ -36,6 +36,15 @@ from relbot.core.replies.adds import (
 )
 from relbot.core.replies.context import Context, match_title
 from relbot.core.replies.cues import Cue
+from relbot.core.replies.leads import (
+    clean_title,
+    invites_items,
+    lead_adds,
+    partly_when_work_remains,
+    quoted_adds,
+    shares_words,
+    title_beside,
+)
 from relbot.core.replies.naming import items_named
 from relbot.core.replies.phrases import CONDITION, Hit, Sentence, find_cues, split_sentences
 from relbot.core.replies.pointers import Pointer, PointerKind, find_pointers
@@ -143,13 +152,6 @@ def _correction(hit: Hit, item: str | None, reading: Reading) -> Action | None:
     return act(ActionKind.CORRECTION, item, value, reading, hit.sentence, hit.confidence)
 
 
-def _clean_title(text: str, p: Pointer) -> str:
-    for part in (p.url, f"<{p.message_id}>", p.value):
-        text = text.replace(part, " ") if part else text
-    text = " ".join(re.sub(r"[\[\]()<>]", " ", text).split()).strip(" :-.,")
-    return text[:100] if len(text) >= 12 else p.value
-
-
 def _pointer_actions(
     s: Sentence,
     item: str | None,
@@ -166,12 +168,18 @@ def _pointer_actions(
             continue
         if p.kind is PointerKind.PATCH and located:
             continue  # "[PATCH v3] subject <msgid>": the subject names the link beside it
+        titled = title_beside(s.text, p)
+        if item is not None and titled and not shares_words(titled, reading, item):
+            # "- Allow X to build with Y <url>" under another item: the link is new work's
+            value = {**pointer_value(p), "title": titled, "section": ctx.section or ""}
+            out.append(act(ActionKind.CANDIDATE_BUG, None, value, reading, s, 0.6))
+            continue
         if item is not None:
             # a series subject alone cannot be followed: the RM finds its address
             sure = 0.75 if p.kind is PointerKind.PATCH else 0.9
             out.append(act(ActionKind.LINK, item, pointer_value(p), reading, s, sure * factor))
             continue
-        value = {**pointer_value(p), "title": p.title or _clean_title(s.text, p)}
+        value = {**pointer_value(p), "title": p.title or clean_title(s.text, p)}
         value["section"] = ctx.section or ""
         buggy = BUG_WORDS.search(s.text) or p.kind in (PointerKind.BUG, PointerKind.ADVISORY)
         out.append(act(ActionKind.CANDIDATE_BUG, None, value, reading, s, 0.85 if buggy else 0.6))
@@ -215,6 +223,14 @@ def infer_actions(
     sentences = split_sentences(lines, first_line)[: max(budget, 0)]
     off_list = any(_OFF_LIST.search(s.text) for s in sentences)
     spoken_of: str | None = None  # the item the sentences before named, if not the quoted one
+    invited = reading.tracker.item(ctx.item_id) if ctx.item_id else None
+    inviting = invited is not None and invites_items(invited.text)
+    if invited is not None and inviting:
+        # "4. Anything else I forgot?": what is written under it is new work
+        ctx = replace(ctx, item_id=None, section=ctx.section or invited.section, score=0.0)
+    led = lead_adds(lines, first_line, ctx, reading, inviting)
+    out += led
+    led_lines = {a.line_no for a in led}
     for n, s in enumerate(sentences):
         seen = sentences[max(0, n - 2) : n]
         item, factor = ctx.item_id, 1.0 if ctx.score >= 0.75 else 0.85
@@ -251,6 +267,13 @@ def infer_actions(
                 awaiting, last_add = None, len(out)
                 out.append(filled)
                 continue
+        if s.line_no in led_lines and not pointers:
+            continue  # the title sentence of a new item read above
+        quoted = quoted_adds(s, ctx, reading)
+        if quoted:
+            last_add = len(out)
+            out += quoted
+            continue
         bullets = bullet_actions(s, reading, ctx)
         if bullets:
             out += bullets
@@ -331,7 +354,7 @@ def infer_actions(
         target = None if weak and BUG_WORDS.search(s.text) else item
         if target is not None or not off_list:
             out += _pointer_actions(s, target, ctx, reading, pointers, factor)
-    out += [_final_status(acts) for acts in statuses.values()]
+    out += [partly_when_work_remains(_final_status(a), sentences) for a in statuses.values()]
     out += [awaiting] if awaiting is not None else []
     return _dedupe(out), len(sentences)
 

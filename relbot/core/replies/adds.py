@@ -44,7 +44,7 @@ def _clean_add_text(x: str) -> str:
         x,
         flags=re.I,
     )
-    return x.strip(" .,;:!?\"'")
+    return x.strip(" .,;:!?\"'(")
 
 
 def owner_line(text: str) -> str:
@@ -88,7 +88,10 @@ def fill_add(asked: Action, s: Sentence, pointers: Sequence[Pointer]) -> Action 
     if series is not None:
         text, owners = series.value, []
     elif bullet is not None and not owner_line(s.text):
-        head = read_item_head(bullet.group(1), _HINTS.vocabulary)
+        written = bullet.group(1)
+        for p in pointers:  # "- title <url>": the URL is the link, not words of the title
+            written = written.replace(p.url, " ") if p.url else written
+        head = read_item_head(" ".join(written.split()), _HINTS.vocabulary)
         text, owners = head.text, list(head.owners)
     else:
         return None
@@ -109,7 +112,7 @@ def refine_add(old: Action, s: Sentence, reading: Reading) -> Action:
 
 #: "please add the following:", "add it under x86": the item is told elsewhere
 _PLACEHOLDER = re.compile(
-    r"(?i)(?:the )?(?:following|below|above)"
+    r"(?i)(?:the |this |these )?(?:following|below|above)"
     r"(?: (?:items?|entry|entries|series|ones?|patch(?:es)?))?"
     r"(?:\s*$|\s+(?:to|under|in|into|on|for|as|with)\b|\s*[,:;])"
     r"|(?:this|these|that|those|it|them)(?: (?:one|item|entry|series|ones|items))?"
@@ -160,13 +163,17 @@ def told_before(
 
 def add_action(hit: Hit, reading: Reading, ctx: Context, pointers: Sequence[Pointer]) -> Action:
     groups = {k: v for k, v in hit.match.groupdict().items() if v}
-    raw = groups.get("x") or groups.get("y") or ""
+    raw = groups.get("x") or groups.get("y") or groups.get("z") or ""
     for p in pointers:
         for shown in (p.url, f"<{p.message_id}>" if p.message_id else ""):
             raw = raw.replace(shown, " ") if shown else raw
     text = _clean_add_text(" ".join(raw.replace("()", "").split()))
     if len(text) < 3 or text.lower() in ("this", "it", "that", "these", "them", "this one"):
         text = next((p.title for p in pointers if p.title), text)
+    named = [p.url for p in pointers if p.url and p.url in (groups.get("x") or "")]
+    if len(text) < 3 and named:
+        # "I'd like to see <url> merged": the pointer names the series until the RM titles it
+        text = named[0]
     value: dict[str, Any] = {
         "text": text,
         "section": section_for(hit.sentence.text, reading, ctx),

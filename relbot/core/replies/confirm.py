@@ -24,6 +24,10 @@ _UPDATED = re.compile(
     r"|marked (it |this |that |them )?(as )?(done|fixed|deferred|resolved|complete)"
     r"|(ok|okay|great|thanks|thank you|good)[,.!]*\s*(will do|done|updated|noted)\b"
     r"|^\s*(done|updated|noted)\b[.!,]*\s*(thanks|thank you)?[.!]*\s*$"
+    # "Sounds good to me.", "Fine, added it to the list.", "I'm happy with that."
+    r"|^\s*(that\s+|this\s+)?sounds\s+(good|fine|reasonable)(\s+to\s+me)?\s*[.!]*\s*$"
+    r"|\badded\s+(it\s+|this\s+|them\s+)?to\s+(my|the)\s+list\b"
+    r"|\b(i\s+am|i'm)\s+(personally\s+)?(good|fine|ok|okay|happy)\s+with\s+(it|this|that)\b"
     r")",
     re.IGNORECASE | re.MULTILINE,
 )

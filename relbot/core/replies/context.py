@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 
 # ItemIndex, build_index and tokens are this module's interface too
 from relbot.core.replies.item_index import STOPWORDS as STOPWORDS
-from relbot.core.replies.item_index import URL, SectionEntry, link_key
+from relbot.core.replies.item_index import (
+    URL,
+    SectionEntry,
+    link_key,
+    match_notes,
+    repeats_notes,
+)
 from relbot.core.replies.item_index import ItemIndex as ItemIndex
 from relbot.core.replies.item_index import build_index as build_index
 from relbot.core.replies.item_index import tokens as tokens
@@ -191,6 +197,12 @@ def _read_quote(index: ItemIndex, block: Block, state: _RunState, anchor: int) -
                 continue
         text = " ".join(" ".join(rest).split())
         found = match_chunk(index, text, anchor)
+        noted = match_notes(index, text) if found is None else None
+        if noted is not None:
+            # the status lines the mail wrote under an item are that item's context
+            found = (noted, 0.8)
+        if found is None and state.item is not None and repeats_notes(index, state.item, text):
+            continue  # the item's own status lines, quoted with it
         if found is None:
             if state.item is not None and depth == state.depth and _is_prose(rest):
                 # the mail's own words after the items it quoted speak of the

@@ -194,7 +194,9 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"\b"
         + _any(r"v\d+", r"version \d+", r"(?:a |the )?new (?:version|revision|spin|round)",
                r"(?:the )?(?:patch(?:es)?|series|patchset|fix)")
-        + r" (?:(?:is|are|was|were|has been|have been|got|just got|went) )?(?:now |just )*"
+        # "The v4 series [2] has been posted"
+        + r"(?: \[\d{1,2}\])? (?:(?:is|are|was|were|has been|have been|got|just got|went) )?"
+        r"(?:now |just )*"
         # "has been send": a common non-native past participle
         + _any("out", "posted", r"sen[dt](?: out)?", "resent", "reposted", "submitted",
                "on the list", "up for review")
@@ -233,7 +235,9 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.POSTED,
-        r"\b(?:posted|sent(?: out)?|submitted|resent|reposted)(?: it| them)? (?:yesterday|today|"
+        # "as I said in the mail sent on Monday" is no posting
+        r"\b(?<!mail )(?<!message )(?<!note )(?<!reply )"
+        r"(?:posted|sent(?: out)?|submitted|resent|reposted)(?: it| them)? (?:yesterday|today|"
         r"this (?:morning|afternoon|week)|earlier(?: today)?|last (?:week|night|\w+day)|"
         r"on \w+day|(?:a (?:few|couple of)|an?|one|two|\d+) (?:days?|hours?) ago)\b",
         0.85,
@@ -260,7 +264,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     # look at", "there's a v3 of this by now"
     (
         Cue.POSTED,
-        r"\b(?:(?:that|this|it)(?: one)? (?:was|is) (?:actually |really |in fact )?(?:v\d+"
+        r"\b(?:(?:that|this|it)(?: one)?(?: was| is|'s) (?:actually |really |in fact |now )?(?:v\d+"
         r"|version \d+)\b(?! (?:of|too|as well))"
         r"|v\d+ is the (?:one|right one|latest(?: one)?|current one)\b"
         r"|there(?:'s| is) (?:now |already )?an? (?:v\d+|new version)(?: of (?:this|it))?\b)",
@@ -299,6 +303,20 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"(?:last|final|first|remaining|one|two|three|\d+) (?:\w+ )?(?:patch(?:es)?|ones?|bits?|"
         r"parts?|pieces?)\b",
         0.85,
+    ),
+    (
+        Cue.PARTLY,
+        r"\b(?:parts|bits|pieces|some patches|some parts|a few patches|the first (?:\w+ )?patches)"
+        r"(?: of (?:it|this|that|the series|the work))? (?:have|has) (?:already |now )?"
+        r"(?:gone in|landed|been (?:committed|merged|applied))\b",
+        0.85,
+    ),
+    (
+        # "The tools bit is committed already": one part of the item, named by a word
+        Cue.PARTLY,
+        r"^(?:\w+,? )?the (?:[\w./-]+ ){1,2}(?:thing|bit|part|piece|half|side|fix)"
+        rf" {_BE}(?:already |now )?{_LANDED}\b",
+        0.8,
     ),
     (
         Cue.PARTLY,
@@ -426,9 +444,25 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
             r"turned out (?:to be|not to be) (?:a )?(?:user error|non-issue|not a bug|bogus"
             r"|invalid)",
             r"(?:we|i)(?:'ve| have)? abandoned",
+
         )
         + r"\b",
         0.85,
+    ),
+    (
+        # "it got superseded", "wasn't this one withdrawn?": the
+        # words of a drop, said of a series that may live on; the RM decides
+        Cue.DROP,
+        r"\b"
+        + _any(
+            r"(?:was|were|is|are|has been|have been|got|been) (?:\w+ )?(?:superseded|withdrawn"
+            r"|obsoleted)",
+            r"(?:was|were|is|are)n't (?:that|this|it|the \w+)(?: \w+){0,2} (?:superseded"
+            r"|withdrawn|obsoleted)",
+        )
+        # "v2 was superseded by v3" is a new version, not a drop
+        + r"\b(?! by (?:v\d|a new|the new|version|the next|a newer))",
+        0.7,
     ),
     (
         Cue.RISK,
@@ -449,6 +483,9 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
             r"not sure (?:i|we|it)(?:'ll| will| can)? (?:make it|finish|get)",
             r"blocked (?:on|by)",
             r"(?:will|is going to) be tight",
+            # "I don't expect it to make 5.2 unless reviewers turn up"
+            r"(?:don't|do not) expect (?:this|it|that|them|these)(?: one| series)? to "
+            r"(?:make|land in|go into|get into) (?:it|\d+\.\d+|the release|this release)",
             r"(?:don't|do not) (?:think|expect|see) (?:that )?(?:this|it|that|we|i)"
             r"(?:'ll| will| can| is going to)? "
             r"(?:make it|be ready|land|happen|get (?:it )?in|go in|be done)"
@@ -474,6 +511,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
             r"you (?:forgot|missed|left out|dropped)",
             r"(?:i'd|i would|we'd|we should) (?:like to )?(?:add|propose adding|suggest adding)",
             r"(?:consider|suggest) adding",
+
             r"(?:another|one more|a new) (?:item|blocker|candidate)(?: for (?:the|this)"
             r" list)?\s*[:-]",
             r"(?:another|one more) (?:one |item |entry )?for (?:the |this |your )?[\w/-]+(?:"
@@ -483,10 +521,31 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         0.85,
     ),
     (
+        # "Should we add the following to the list?": asked, not requested
+        Cue.ADD,
+        r"\b(?:do|shall|should) (?:we|i) (?:want to )?(?:add|track)\s+(?P<x>.+)",
+        0.7,
+    ),
+    (
+        # "I'd like to see <url> merged for 5.2": the series is the item
+        Cue.ADD,
+        r"\b(?:i'd|i would|we'd|we would) (?:really )?like to (?:get|see) (?P<x>\S+)\s+(?:in|"
+        r"merged|into \d+\.\d+)\b",
+        0.7,
+    ),
+    (
         Cue.ADD,
         r"^(?P<x>.+?)\s+(?:is|are|seems to be)(?: also| still| currently)? missing (?:from|in) "
         r"(?:the|this|your) "
-        r"(?:list|tracker|mail)|^(?P<y>.+?)\s+should (?:also )?be (?:on|added to|tracked (?:on"
+        r"(?:list|tracker|mail)"
+        # "Memory tagging was lost as an item", "Hypercall buffers (Gil's) are entirely missing"
+        r"|(?:^|(?<=, )|(?<=\) ))(?:\W*(?:also|and|plus),?\s+)?(?P<z>[^,;]{2,60}?)"
+        r"\s+(?:was|were|is|are|got|has been)(?: also| entirely| completely| somehow| now){0,2}"
+        r" (?:lost|missing|dropped)"
+        r"(?: as an item| from (?:the|this) (?:list|mail))?(?=\s*[.!;,]|\s*$)"
+        # "Cache QoS was dropped too, but that is intended": no request
+        r"(?![^.]*\bbut\b[^.]*\b(?:correct|intended|intentional|on purpose|deliberate|fine)\b)"
+        r"|^(?P<y>.+?)\s+should (?:also )?be (?:on|added to|tracked (?:on"
         r"|in)) "
         r"(?:the|this) list",
         0.85,
@@ -507,6 +566,7 @@ TRIGGERS = {
     Cue.UNCLAIM: r"\bi\b|\bi'|grabs|else|unassign|remove|take",
     Cue.POSTED: r"post|sent|submit|mail|\bout\b|list|v\d|version|spin|respun|round|revision",
     Cue.PARTLY: r"/|\bof\b|side|part|half|bits|follow|patch|everything|\ball\b|bar|except|apart|"
+    r"thing|piece|\bfix\b|"
     r"other than|save for|but for",
     Cue.ASK_DONE: r"\?",
     Cue.NOT_DONE: r"n't|\bnot\b|revert",
@@ -515,8 +575,10 @@ TRIGGERS = {
     Cue.DEFER: r"neither|defer|postpon|punt|push|mov|bump|slip|delay|won't|will not|going to|can't|"
     r"put|scope|too late|not for|not target|material|wait",
     Cue.DROP: (
-        r"track|remov|drop|delet|no longer|\bnot\b|obsolete|fix|to do|turned out|abandon"
+        r"track|remov|drop|delet|no longer|\bnot\b|obsolete|fix|to do|turned out|abandon|"
+        r"supersed|withdrawn"
     ),
     Cue.RISK: r"stuck|unlikely|review|risk|slip|time|not sure|blocked|tight|doubt|think|expect|see",
-    Cue.ADD: r"add|track|missing|forgot|missed|left out|dropped|\blist\b|tracker|another|one more",
+    Cue.ADD: r"add|track|missing|forgot|missed|left out|dropped|\blist\b|tracker|another|one more|"
+    r"lost|like to",
 }

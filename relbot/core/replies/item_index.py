@@ -49,6 +49,8 @@ class _Entry:
     remark_on: str | None = None
     #: words of the item's name, the way a reply names it ("AMD sharing")
     name: frozenset[str] = frozenset()
+    #: words of the status lines and notes written under the item in the mail
+    notes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
     remarks: list[str | None] = []
     link_keys: list[list[str]] = []
     names: list[frozenset[str]] = []
+    noted: list[frozenset[str]] = []
     sections: list[tuple[str, int]] = []
     for pos, (key, item_id) in enumerate(ordered):
         if item_id is None:
@@ -142,6 +145,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
         words.append(set(tokens(body)))
         titles.append(set(tokens(_title(found.text))))
         names.append(_name(found.text))
+        noted.append(frozenset(tokens(" ".join(found.notes))))
         meta.append((found.id, found.section, pos))
         remarks.append(
             found.parent if found.parent and _is_remark(found.text, found.owners) else None
@@ -172,6 +176,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
                 title_size=len(ts),
                 remark_on=remarks[i],
                 name=names[i],
+                notes=noted[i],
             )
         )
     section_entries = []
@@ -200,3 +205,24 @@ def _name_postings(names: Sequence[frozenset[str]]) -> dict[str, tuple[int, ...]
         for w in words:
             out.setdefault(w, []).append(i)
     return {w: tuple(v) for w, v in out.items()}
+
+
+def match_notes(index: ItemIndex, text: str) -> int | None:
+    """The one entry whose notes the quoted text repeats: an item's own status lines."""
+    said = set(tokens(text))
+    if len(said) < 4:
+        return None
+    cover = sorted(
+        ((len(said & e.notes) / len(said), i) for i, e in enumerate(index.entries) if e.notes),
+        reverse=True,
+    )
+    if not cover or cover[0][0] < 0.6 or (len(cover) > 1 and cover[1][0] >= cover[0][0] - 0.1):
+        return None
+    return cover[0][1]
+
+
+def repeats_notes(index: ItemIndex, entry: int, text: str) -> bool:
+    """Whether quoted prose is the entry's own status lines (most of its words are)."""
+    said = set(tokens(text))
+    notes = index.entries[entry].notes
+    return bool(said) and bool(notes) and len(said & notes) >= 0.6 * len(said)

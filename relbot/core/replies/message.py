@@ -24,6 +24,7 @@ import mailparser
 from mailparser.dates import parse_mail_date
 from mailparser.exceptions import MailParserRecursionError
 
+from relbot.core.replies.flowed import unflow
 from relbot.core.replies.headers import (
     SCREEN_FIELDS,
     decode_bytes,
@@ -163,6 +164,12 @@ def _part_text(part: email.message.Message, defects: list[str]) -> str:
     return text
 
 
+def _param(part: email.message.Message, name: str) -> str:
+    """A Content-Type parameter, lower case ('' when absent or malformed)."""
+    value = part.get_param(name)
+    return value.lower() if isinstance(value, str) else ""
+
+
 def _body(msg: email.message.Message, defects: list[str]) -> str:
     html = None
     for part in _parts(msg):
@@ -170,7 +177,10 @@ def _body(msg: email.message.Message, defects: list[str]) -> str:
         if kind not in ("text/plain", "text/html") or _is_attachment(part):
             continue
         if kind == "text/plain":
-            return _part_text(part, defects)
+            text = _part_text(part, defects)
+            if _param(part, "format") == "flowed":
+                text = unflow(text, delsp=_param(part, "delsp") == "yes")
+            return text
         if html is None:
             html = _part_text(part, defects)
     if html is not None:

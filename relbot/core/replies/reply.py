@@ -40,6 +40,7 @@ from relbot.core.replies.answers import answered_questions
 from relbot.core.replies.commands import read_commands
 from relbot.core.replies.confirm import agreed_answer
 from relbot.core.replies.context import Context, attribute_blocks, build_index
+from relbot.core.replies.leads import status_note
 from relbot.core.replies.message import Message
 from relbot.core.replies.quotes import Block, BlockKind, split_body
 from relbot.core.settings import TrustConfig
@@ -184,11 +185,19 @@ def understand_reply(
         thread_ids=frozenset(message.thread_ids) | {message.message_id},
     )
     budget = [MAX_SENTENCES]
+    managing = is_release_manager(sender, rules.policy)  # the RM writes notes directly
     for block, ctx in zip(blocks, contexts, strict=True):
         if block.kind is not BlockKind.TEXT or ctx is None:
             continue
         try:
-            proposed += _read_block(block.lines, block.line_no, ctx, reading, rules, notes, budget)
+            found = _read_block(block.lines, block.line_no, ctx, reading, rules, notes, budget)
+            # status said in words no cue reads waits as a note on the quoted item
+            spoken = managing or any(
+                a.item == ctx.item_id and a.kind is not ActionKind.LINK for a in found
+            )
+            taken = frozenset(a.line_no for a in found)
+            said = [] if spoken else status_note(block.lines, block.line_no, ctx, reading, taken)
+            proposed += [*found, *said]
         except Exception as exc:  # a bug must not lose the rest of the mail
             notes.append(
                 f"line {block.line_no}: could not read this block ({exc.__class__.__name__})"
