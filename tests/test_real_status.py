@@ -227,3 +227,32 @@ def test_items_under_a_completed_heading_and_its_parts_are_done() -> None:
     # a bullet that ends in a colon is an item, not a heading
     early = next(it for it in read(COMPLETED).items if it.text.startswith("Some early boot"))
     assert (early.status, early.owners) == (Status.DONE, ("Carl Berg",))
+
+
+DIFF_STYLE = """\
+Second edition; new lines are marked with a + in the first column.
+
+== Hypervisor ==
+
+*  Page allocator scrubbing rework (v4)
+   -  Ana Ruiz
++  *  Guest trace buffers (v2)
++     -  Hana Berg
+
++ Freeze exceptions for small fixes will be considered, but
++ large series should not count on one.
+
+== Tools ==
+
++ *  Drop the old xenstore client
+"""
+
+
+def test_change_markers_of_a_diff_style_edition_are_not_items() -> None:
+    by_title = {it.text: it for it in read(DIFF_STYLE).items}
+    assert set(by_title) == {
+        "Page allocator scrubbing rework",
+        "Guest trace buffers",
+        "Drop the old xenstore client",
+    }
+    assert by_title["Guest trace buffers"].owners == ("Hana Berg",)

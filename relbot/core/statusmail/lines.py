@@ -114,7 +114,30 @@ def clean_lines(text: str) -> Cleaned:
         lines.append(Line(number, line))
     if skipped > 20:
         problems.append(f"... {skipped - 20} more lines skipped")
-    return Cleaned(lines, title, tuple(problems))
+    return Cleaned(unmark_changes(lines), title, tuple(problems))
+
+
+#: a diff-style edition marks what is new with "+" in the first column
+_MARKED_BULLET = re.compile(r"^\+(\s+[*•-]\s+\S)")
+_MARKED_TEXT = re.compile(r"^\+ \S")
+
+
+def unmark_changes(lines: list[Line]) -> list[Line]:
+    """A diff-style edition's "+" change markers taken off, where they are markers.
+
+    "+   * New item (Owner)" is a new item; a run of "+ " lines whose later lines
+    go on with a small letter is a changed sentence, not a list of "+" bullets.
+    """
+    out = [Line(ln.number, _MARKED_BULLET.sub(r" \1", ln.text)) for ln in lines]
+    n = 0
+    while n < len(out):
+        end = n
+        while end < len(out) and _MARKED_TEXT.match(out[end].text):
+            end += 1
+        if end - n >= 2 and any(ln.text[2:3].islower() for ln in out[n + 1 : end]):
+            out[n:end] = [Line(ln.number, " " + ln.text[1:]) for ln in out[n:end]]
+        n = max(end, n + 1)
+    return out
 
 
 _CLOSING = re.compile(
