@@ -583,3 +583,16 @@ def test_a_version_delta_in_a_reply_is_where_the_series_is_now() -> None:
     body = "> 2. Add a paravirtual clock source for guests [2]\n\nThe series is out (v8 -> v9).\n"
     versions = {a["value"].get("version") for a in actions(read(reply(body)))}
     assert versions == {"v9"}
+
+
+def test_a_link_titled_for_another_tracked_item_goes_to_that_item_and_waits() -> None:
+    body = (
+        "> 1. Rework the vIOMMU page walk [1]\n\n"
+        "- Paravirtual clock source for guests "
+        "https://lore.example.org/dev/20300408080808.1212-1-bo.chen@example.com/\n"
+    )
+    tracker = tracker_of(STATUS)
+    links = [
+        (a["item"], a["decision"]) for a in actions(read(reply(body))) if a["action"] == "link"
+    ]
+    assert links == [(item(tracker, "paravirtual clock"), "pending")]

@@ -170,7 +170,12 @@ def _pointer_actions(
             continue  # "[PATCH v3] subject <msgid>": the subject names the link beside it
         titled = title_beside(s.text, p)
         if item is not None and titled and not shares_words(titled, reading, item):
-            # "- Allow X to build with Y <url>" under another item: the link is new work's
+            # "- Allow X to build with Y <url>" under another item: the link is the
+            # work's the title names, another item's or new work's; the RM decides
+            other = match_title(reading.index, titled)
+            if other is not None and other[0] != item and other[1] >= 0.6:
+                out.append(act(ActionKind.LINK, other[0], pointer_value(p), reading, s, 0.6))
+                continue
             value = {**pointer_value(p), "title": titled, "section": ctx.section or ""}
             out.append(act(ActionKind.CANDIDATE_BUG, None, value, reading, s, 0.6))
             continue
