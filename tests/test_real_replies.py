@@ -596,3 +596,21 @@ def test_a_link_titled_for_another_tracked_item_goes_to_that_item_and_waits() ->
         (a["item"], a["decision"]) for a in actions(read(reply(body))) if a["action"] == "link"
     ]
     assert links == [(item(tracker, "paravirtual clock"), "pending")]
+
+
+def test_a_numbered_new_item_keeps_its_version_and_pointer() -> None:
+    body = (
+        "Features:\n\n"
+        "1) Grant table fixes.  Posted as v2:\n"
+        "https://lore.example.org/dev/20300409090909.3434-1-eva.lind@example.com/\n\n"
+        "Reasonably well acked.\n"
+    )
+    result = read(reply(body))
+    [add] = [a for a in actions(result) if a["action"] == "add"]
+    assert add["value"]["text"] == "Grant table fixes"
+    assert add["value"]["version"] == "v2"
+    assert [x["url"] for x in add["value"]["links"]] == [
+        "https://lore.example.org/dev/20300409090909.3434-1-eva.lind@example.com/"
+    ]
+    # the pointer is the new item's, not a second proposal of its own
+    assert not any(a["action"] == "candidate-bug" for a in actions(result))

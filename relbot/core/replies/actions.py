@@ -236,6 +236,7 @@ def infer_actions(
     led = lead_adds(lines, first_line, ctx, reading, inviting)
     out += led
     led_lines = {a.line_no for a in led}
+    led_linked = {a.line_no for a in led if a.value.get("links")}
     for n, s in enumerate(sentences):
         seen = sentences[max(0, n - 2) : n]
         item, factor = ctx.item_id, 1.0 if ctx.score >= 0.75 else 0.85
@@ -272,7 +273,7 @@ def infer_actions(
                 awaiting, last_add = None, len(out)
                 out.append(filled)
                 continue
-        if s.line_no in led_lines and not pointers:
+        if s.line_no in led_lines and (not pointers or s.line_no in led_linked):
             continue  # the title sentence of a new item read above
         quoted = quoted_adds(s, ctx, reading)
         if quoted:

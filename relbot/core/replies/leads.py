@@ -21,10 +21,17 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from relbot.core.replies.action_base import Action, ActionKind, Reading, act
+from relbot.core.replies.action_base import (
+    Action,
+    ActionKind,
+    Reading,
+    act,
+    pointer_value,
+    version_of,
+)
 from relbot.core.replies.context import Context, match_title
 from relbot.core.replies.phrases import Sentence, split_sentences
-from relbot.core.replies.pointers import Pointer
+from relbot.core.replies.pointers import Pointer, find_pointers
 
 #: "1) title.", "2. title" at the start of a paragraph
 _NUMBERED = re.compile(r"^\s{0,3}\(?(\d{1,2})[.)]\s+(\S.*)$")
@@ -117,9 +124,16 @@ def lead_adds(
         value: dict[str, Any] = {
             "text": title,
             "section": ctx.section or "",
-            "links": [],
+            "links": [
+                pointer_value(p)
+                for p in find_pointers(joined, reading.tracker_prefixes)
+                if p.url or p.message_id
+            ],
             "owners": _owners(about, reading),
         }
+        version = version_of(joined)
+        if version:  # "1) Grant table fixes.  Awaiting review of v3."
+            value.update(status="patches posted", version=version)
         out.append(act(ActionKind.ADD, None, value, reading, Sentence(joined, line_no), SHAPE))
     return out
 
