@@ -614,3 +614,8 @@ def test_a_numbered_new_item_keeps_its_version_and_pointer() -> None:
     ]
     # the pointer is the new item's, not a second proposal of its own
     assert not any(a["action"] == "candidate-bug" for a in actions(result))
+
+
+def test_a_quoted_phrase_is_no_title() -> None:
+    body = QUOTED + '\nAs for "the plan", I am currently working on the second one.\n'
+    assert adds(read(reply(body))) == []

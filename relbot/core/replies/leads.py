@@ -145,8 +145,9 @@ def quoted_adds(s: Sentence, ctx: Context, reading: Reading) -> list[Action]:
     out: list[Action] = []
     for m in _QUOTED.finditer(s.text):
         title = (m.group(1) or m.group(2)).strip(" .,")
-        if len(title.split()) < 2 or _CLAUSE.match(title):
-            continue
+        words = [w for w in title.lower().split() if w not in ("the", "a", "an", "my", "our")]
+        if len(words) < 2 or _CLAUSE.match(title):
+            continue  # 'as for "the plan"' quotes a phrase, not a title
         found = match_title(reading.index, title)
         if found is not None and found[1] >= 0.6:
             continue
