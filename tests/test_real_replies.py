@@ -619,3 +619,42 @@ def test_a_numbered_new_item_keeps_its_version_and_pointer() -> None:
 def test_a_quoted_phrase_is_no_title() -> None:
     body = QUOTED + '\nAs for "the plan", I am currently working on the second one.\n'
     assert adds(read(reply(body))) == []
+
+
+STANZA_STATUS = """\
+Hello,
+
+If you are working on a feature you want in 5.2 please tell me about it,
+ideally with a little stanza like this:
+
+S: feature name
+O: feature owner (proponent) name
+E: feature owner (proponent) email address
+P: your estimate of the probability it makes 5.2, as a %age
+
+  Friday 15th March    Last posting date
+  Friday 29th March    Feature freeze
+"""
+
+
+def test_answers_under_the_mails_template_prompts_are_one_new_item() -> None:
+    body = (
+        "On 07.03.30 10:00, Dana Quist wrote:\n"
+        "> Ideally with a little stanza like this:\n>\n> S: feature name\n\n"
+        "The thread is called:\nVirtio sound on Arm\n"
+        "https://lists.example.org/archives/html/dev/2030-02/msg00777.html\n\n"
+        "> O: feature owner (proponent) name\n> E: feature owner (proponent) email address\n\n"
+        "Ana started it, I carry it on:\nAna Ruiz <ana.ruiz@example.com>\n"
+        "Eva Lind <eva.lind@example.com>\n\n"
+        "> P: your estimate of the probability it makes 5.2, as a %age\n\n"
+        "Hard to say, v3 is out and v4 is in the works.\n"
+    )
+    result = read(reply(body), STANZA_STATUS)
+    [add] = [a for a in actions(result) if a["action"] == "add"]
+    assert add["value"]["text"] == "Virtio sound on Arm"
+    assert add["value"]["owners"] == ["Ana Ruiz", "Eva Lind"]
+    assert [x["url"] for x in add["value"]["links"]] == [
+        "https://lists.example.org/archives/html/dev/2030-02/msg00777.html"
+    ]
+    assert add["decision"] == "pending"
+    assert not any(a["action"] == "candidate-bug" for a in actions(result))

@@ -9,14 +9,15 @@ carries ('"Per-domain grant limits" still has work to do for 5.2'). Each
 becomes an add proposal at a confidence that waits for the release manager:
 the shape says "new work", the words do not ask.
 
-Also here: a title written beside a pointer, done beside work said to
-remain (partly done), and status said in prose under an item, which waits
-as a note.
+Also here: a new item given as answers to the mail's ``S:/O:/E:/P:``
+template, a title written beside a pointer, done beside work said to remain
+(partly done), and status said in prose under an item, which waits as a note.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -32,6 +33,7 @@ from relbot.core.replies.action_base import (
 from relbot.core.replies.context import Context, match_title
 from relbot.core.replies.phrases import Sentence, split_sentences
 from relbot.core.replies.pointers import Pointer, find_pointers
+from relbot.core.replies.quotes import Block, BlockKind
 
 #: "1) title.", "2. title" at the start of a paragraph
 _NUMBERED = re.compile(r"^\s{0,3}\(?(\d{1,2})[.)]\s+(\S.*)$")
@@ -266,3 +268,56 @@ def partly_when_work_remains(final: Action, sentences: Sequence[Sentence]) -> Ac
         return final
     value = {**final.value, "status": "partly done"}
     return dataclasses.replace(final, value=value, confidence=round(final.confidence * 0.9, 3))
+
+
+#: a template prompt the status mail asked to answer: "S: feature name", "O: owner"
+_PROMPT = re.compile(r"^\s*([SOEP]):\s+\S")
+_PERSON = re.compile(r"^\s*([^<>\n]+?)\s*<[^<>\s]+@[^<>\s]+>\s*$")
+
+
+def stanza_add(blocks: Sequence[Block], reading: Reading) -> Action | None:
+    """A new item given as answers to the mail's ``S:/O:/E:/P:`` template, each
+    written under its quoted prompt: title from S, owners from O and E, the
+    pointers under S as links (what P says stays in the mail for the RM)."""
+    answers: dict[str, list[str]] = {}
+    first = 0
+    for quote, text in itertools.pairwise(blocks):
+        if quote.kind is not BlockKind.QUOTE or text.kind is not BlockKind.TEXT:
+            continue
+        asked = [ln for ln in quote.lines if ln.strip()]
+        m = _PROMPT.match(asked[-1]) if asked else None
+        if m is not None:
+            answers.setdefault(m.group(1), []).extend(ln for ln in text.lines if ln.strip())
+            first = first or text.line_no
+    named = [ln.strip() for ln in answers.get("S", ()) if "://" not in ln]
+    title = next((t for t in reversed(named) if not t.endswith(":")), "")
+    if not title:
+        return None
+    people = [
+        m.group(1) for ln in answers.get("O", []) + answers.get("E", []) if (m := _PERSON.match(ln))
+    ]
+    value: dict[str, Any] = {
+        "text": title.rstrip("."),
+        "section": "",
+        "links": [
+            pointer_value(p)
+            for p in find_pointers("\n".join(answers["S"]), reading.tracker_prefixes)
+            if p.url or p.message_id
+        ],
+        "owners": list(dict.fromkeys(people)) or [reading.sender],
+    }
+    return act(ActionKind.ADD, None, value, reading, Sentence(title, first), SHAPE)
+
+
+def with_stanza(proposed: list[Action], blocks: Sequence[Block], reading: Reading) -> list[Action]:
+    """``proposed`` with the template's new item; its pointers are not items of their own."""
+    stanza = stanza_add(blocks, reading)
+    if stanza is None:
+        return proposed
+    mine = {str(x.get("url")) for x in stanza.value["links"]}
+    kept = [
+        a
+        for a in proposed
+        if not (a.kind is ActionKind.CANDIDATE_BUG and str(a.value.get("url")) in mine)
+    ]
+    return [*kept, stanza]

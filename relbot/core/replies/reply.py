@@ -40,7 +40,7 @@ from relbot.core.replies.answers import answered_questions
 from relbot.core.replies.commands import read_commands
 from relbot.core.replies.confirm import agreed_answer
 from relbot.core.replies.context import Context, attribute_blocks, build_index
-from relbot.core.replies.leads import status_note
+from relbot.core.replies.leads import status_note, with_stanza
 from relbot.core.replies.message import Message
 from relbot.core.replies.quotes import Block, BlockKind, split_body
 from relbot.core.settings import TrustConfig
@@ -209,6 +209,7 @@ def understand_reply(
         # the answered mail is not at hand: the answer quoted above the RM's
         # "Thanks, I've updated the list" is what the RM agreed to
         proposed += _agreed_answers(message.text, blocks, contexts, proposed, reading, budget)
+    proposed = with_stanza(proposed, blocks, reading)  # answers to an S:/O:/P: template
     decided = _decide_all(proposed, sender, tracker, rules, today, notes)
     texts = {
         it.id: it.text
@@ -217,9 +218,7 @@ def understand_reply(
         if any(d.action.item == it.id for d in decided)
     }
     from_ = email.utils.formataddr((sender.name, sender.addr)) if sender.addr else sender.name
-    return ReplyResult(
-        message.message_id, from_, tuple(decided), tuple(notes), texts, verification
-    )
+    return ReplyResult(message.message_id, from_, tuple(decided), tuple(notes), texts, verification)
 
 
 def _agreed_answers(
