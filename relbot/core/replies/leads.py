@@ -272,6 +272,7 @@ def partly_when_work_remains(final: Action, sentences: Sequence[Sentence]) -> Ac
 
 #: a template prompt the status mail asked to answer: "S: feature name", "O: owner"
 _PROMPT = re.compile(r"^\s*([SOEP]):\s+\S")
+_LINE = 200
 _PERSON = re.compile(r"^\s*([^<>\n]+?)\s*<[^<>\s]+@[^<>\s]+>\s*$")
 
 
@@ -294,7 +295,9 @@ def stanza_add(blocks: Sequence[Block], reading: Reading) -> Action | None:
     if not title:
         return None
     people = [
-        m.group(1) for ln in answers.get("O", []) + answers.get("E", []) if (m := _PERSON.match(ln))
+        m.group(1)
+        for ln in answers.get("O", []) + answers.get("E", [])
+        if len(ln) <= _LINE and (m := _PERSON.match(ln))  # bounded: the match stays cheap
     ]
     value: dict[str, Any] = {
         "text": title.rstrip("."),
