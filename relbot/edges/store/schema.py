@@ -107,6 +107,15 @@ leases_table = sa.Table(
     sa.Column("expires_at", sa.String(40), nullable=False),
 )
 
+#: the files of a local maildir already read, by the unique part of their
+#: name (before ":2,"), so a poll reads only what is new
+seen_files_table = sa.Table(
+    "seen_files",
+    metadata,
+    sa.Column("folder", sa.String(500), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
+)
+
 
 def _create_all(conn: Connection) -> None:
     for table in (
@@ -139,6 +148,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0001_initial", _create_all),
     ("0002_outbox_attempted_at", _outbox_attempted_at),
     ("0003_messages_verification", _messages_verification),
+    ("0004_seen_files", lambda conn: seen_files_table.create(conn, checkfirst=True)),
 )
 
 
