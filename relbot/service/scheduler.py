@@ -41,6 +41,7 @@ from relbot.service.draft import Outcome, SendResult
 from relbot.service.outbox import Outbox, State
 from relbot.service.poll import PollReport, poll_once, watch
 from relbot.service.review import preview_weekly
+from relbot.service.runguard import RunGuard
 from relbot.service.verdict import send_verdict
 from relbot.service.weekly import send_weekly
 from relbot.service.weeks import (
@@ -104,11 +105,21 @@ class Runner:
     """
 
     def __init__(
-        self, service: Service, *, clock: Clock = utc_now, follow_mail: bool = False
+        self,
+        service: Service,
+        *,
+        clock: Clock = utc_now,
+        follow_mail: bool = False,
+        guard: RunGuard | None = None,
     ) -> None:
         self.service = service
         self.clock = clock
         self.follow_mail = follow_mail
+        #: ``relbot run``'s hold on the store, taken in ``serve``
+        self.guard = guard
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            # APScheduler logs two INFO lines for every run of every job
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         schedule = service.config.schedule
         self.scheduler = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=service.store.engine)},
@@ -220,6 +231,19 @@ class Runner:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, on_signal)
         follower: threading.Thread | None = None
+        if self.guard is not None:
+            try:
+                acquired = self.guard.acquire(stop)
+            finally:
+                if stop.is_set() or not self.guard.held:
+                    for sig, handler in previous.items():
+                        signal.signal(sig, handler)
+            if not acquired:
+                log.info("stopped")
+                return
+            threading.Thread(
+                target=self.guard.keep, args=(stop,), name="relbot-lease", daemon=True
+            ).start()
         try:
             self.start()
             when = self.next_send_time()
@@ -227,6 +251,8 @@ class Runner:
                 "running; next send %s",
                 describe_time(when, self.service.config.schedule) if when else "not scheduled",
             )
+            if self.follow_mail:
+                log.info("%s", self._following())
             if self.follow_mail:
                 follower = threading.Thread(
                     target=self._follow_mail, args=(stop,), name="relbot-mail", daemon=True
@@ -241,9 +267,20 @@ class Runner:
                 if follower.is_alive():
                     log.warning("the mailbox did not let go within %g s", FOLLOWER_JOIN)
             self.shutdown(wait=True)
+            if self.guard is not None:
+                self.guard.release()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             log.info("stopped")
+
+    def _following(self) -> str:
+        config = self.service.config
+        every = f"every {config.schedule.poll_interval:g} s"
+        if config.mailbox.source != "imap":
+            return f"reading mail from {config.path(config.mailbox.path)} {every}"
+        folders = ", ".join(config.imap.folders)
+        idle = "IDLE where the server has it, else " if config.imap.idle else ""
+        return f"reading mail from {config.imap.host} {folders} ({idle}{every})"
 
     def _follow_mail(self, stop: threading.Event) -> None:
         """Read new mail as it arrives until ``stop``; an unexpected error restarts it."""
@@ -251,9 +288,13 @@ class Runner:
         first = True
 
         def on_report(report: PollReport) -> None:
+            # one line per poll that read something (and for the first): what it read
+            # and what each thread member changed; a poll that found nothing is quiet
             nonlocal first
-            if first or report.ingest.members:
-                log.info("mail: %s", report.summary())
+            line = "; ".join([report.summary(), *report.ingest.lines])
+            log.log(
+                logging.INFO if first or report.ingest.scanned else logging.DEBUG, "mail: %s", line
+            )
             first = False
             if report.ingest.members:
                 self.wake()
