@@ -1,5 +1,12 @@
-"""What the database engines need of their own: SQLite's pragmas and explicit BEGIN, and
-the one-line reason of a database error.
+"""What the database engines need of their own: SQLite's pragmas and explicit BEGIN,
+PostgreSQL's write lock, and the one-line reason of a database error.
+
+The code above the store relies on one rule: a write transaction sees every
+write committed before it began, and two write transactions never interleave.
+SQLite gives that with ``BEGIN IMMEDIATE``. On PostgreSQL every write
+transaction first takes one transaction-scoped advisory lock (released at
+commit or rollback, also when the client dies); a read-only transaction takes
+no lock and reads one snapshot (REPEATABLE READ), like SQLite's deferred BEGIN.
 """
 
 from __future__ import annotations
@@ -32,6 +39,25 @@ def sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+#: the advisory lock every relbot write transaction takes on PostgreSQL ("relbot" in ASCII)
+PG_WRITE_LOCK = 0x72656C626F74
+#: how long a write waits for another process's write, as SQLite's busy_timeout
+PG_LOCK_TIMEOUT_MS = 10000
+
+
+def postgresql_connect_args() -> dict[str, Any]:
+    """libpq options: a lock not granted within the timeout is an error, not a hang."""
+    return {"options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}"}
+
+
+def postgresql_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get("relbot_readonly", False):
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    else:
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
+
 def error_reason(exc: SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
-    return str(orig) if orig is not None else str(exc).splitlines()[0]
+    # one line: libpq's messages span several
+    return " ".join(str(orig).split()) if orig is not None else str(exc).splitlines()[0]
