@@ -57,14 +57,16 @@ def iter_maildir(path: Path) -> Iterator[RawMail]:
         yield RawMail(str(file), _read(file))
 
 
-def maildir_files(path: Path) -> dict[str, Path]:
-    """The files of a maildir by the unique part of their name, oldest first.
+def maildir_files(path: Path) -> dict[str, str]:
+    """The files of a maildir: the unique part of each name -> the file's path.
 
     ``new/`` is listed before ``cur/``: a file an MUA moves from one to the
     other while this runs is then seen at least once. The unique part (the
     name before ``:2,`` and its flags) stays the same across such moves.
+    Maildir names start with the delivery time, so sorting the keys gives
+    delivery order.
     """
-    found: dict[str, Path] = {}
+    found: dict[str, str] = {}
     for sub in ("new", "cur"):
         try:
             entries = list(os.scandir(path / sub))
@@ -72,8 +74,8 @@ def maildir_files(path: Path) -> dict[str, Path]:
             raise MailboxError(f"{path / sub}: cannot list: {exc.strerror or exc}") from exc
         for entry in entries:
             if not entry.name.startswith(".") and entry.is_file():
-                found.setdefault(unique_name(entry.name), Path(entry.path))
-    return dict(sorted(found.items()))
+                found.setdefault(unique_name(entry.name), entry.path)
+    return found
 
 
 def unique_name(file_name: str) -> str:

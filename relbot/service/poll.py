@@ -184,7 +184,7 @@ def _read_new_files(
     known = seen.names()
     files = maildir_files(path)
     gone = known.difference(files)
-    fresh = [(name, file) for name, file in files.items() if name not in known]
+    fresh = sorted((name, Path(file)) for name, file in files.items() if name not in known)
     if gone:
         seen.forget(gone)
     if not fresh:
