@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from runproc import REPO, fill_maildir
+from runproc import REPO, edit_config, fill_maildir
 
 from bench.corpus import Corpus
 from tests.clirun import Project, find_item
@@ -129,3 +129,29 @@ def test_a_poll_killed_half_way_loses_nothing_and_applies_nothing_twice(tmp_path
     polled(crashed)
     assert polled(crashed) == (0, 0.0)
     assert _events(crashed) == _events(clean)
+
+
+def test_an_mbox_is_read_again_only_when_it_changed(tmp_path: Path) -> None:
+    p = Project.create(tmp_path / "rm")
+    edit_config(
+        p.root / "config.toml",
+        ('source = "maildir"\npath = "var/mail"', 'source = "mbox"\npath = "var/list.mbox"'),
+    )
+    p.ok("init")
+    p.ok("import", str(EXAMPLES / "status-4.2.eml"))
+    replies = sorted((EXAMPLES / "replies").glob("*.eml"))
+    mbox = p.root / "var" / "list.mbox"
+
+    def append(mail: Path) -> None:
+        with mbox.open("ab") as handle:
+            handle.write(b"From someone@example.org Mon Apr 16 12:00:00 2012\n")
+            handle.write(mail.read_bytes().rstrip(b"\n") + b"\n\n")
+
+    for mail in replies[1:]:
+        append(mail)
+    assert polled(p)[0] == 5
+    assert polled(p) == (0, 0.0)
+    append(replies[0])  # the claim of T12
+    assert polled(p)[0] == 6
+    assert find_item(p, "T12")["owners"] == ["Roger Pau Monne"]
+    assert polled(p) == (0, 0.0)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from runproc import RelbotProcess, use_store
 
-from relbot.edges.store.leases import read_lease
+from relbot.edges.store.leases import read_lease, take_over_lease
 from relbot.edges.store.store import Store
 from relbot.errors import StoreError
 from relbot.service.runguard import NAME, TTL, RunGuard
@@ -123,5 +123,30 @@ def test_a_standby_that_is_stopped_gives_up_quietly(store_url: str) -> None:
         guard = RunGuard(store, standby=True)
         assert guard.acquire(stop) is False
         assert not guard.held
+    finally:
+        store.close()
+
+
+def test_a_run_that_lost_its_hold_stops(store_url: str) -> None:
+    store = Store(store_url)
+    try:
+        guard = RunGuard(store, renew=0.05)
+        assert guard.acquire(threading.Event())
+        # a standby elsewhere took over (this process was paused past the TTL, say)
+        assert take_over_lease(
+            store,
+            NAME,
+            "build-02.example.org:4242:123:abcd",
+            previous=str(guard.me),
+            now=dt.datetime.now(dt.UTC),
+            ttl=TTL,
+        )
+        stop = threading.Event()
+        keeper = threading.Thread(target=guard.keep, args=(stop,))
+        keeper.start()
+        keeper.join(10)
+        assert stop.is_set() and guard.lost and not guard.held
+        guard.release()  # leaves the new holder alone
+        assert read_lease(store, NAME).holder.startswith("build-02")  # type: ignore[union-attr]
     finally:
         store.close()

@@ -153,8 +153,9 @@ def poll_local_once(service: Service, *, now: Callable[[], dt.datetime]) -> Poll
     """Read the configured maildir or mbox (messages already read are skipped).
 
     A maildir is read incrementally: only files not read before are opened
-    (``relbot.edges.store.seen``); an mbox is read whole and deduplicated by
-    Message-ID.
+    (``relbot.edges.store.seen``). An mbox that changed since it was last read
+    is read whole (each message once, by Message-ID); one that did not is not
+    opened.
     """
     started = time.perf_counter()
     path = service.config.path(service.config.mailbox.path)
@@ -163,11 +164,23 @@ def poll_local_once(service: Service, *, now: Callable[[], dt.datetime]) -> Poll
     if is_maildir(path):
         report, size = _read_new_files(service, path, now)
         return PollReport(report, size, time.perf_counter() - started)
+    # an mbox is read again only when it changed: its (mtime, size) is kept
+    # after a complete read, in the sync state under the file's path
+    key = f"mbox:{path.resolve()}"
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise MailboxError(f"[mailbox] path {path}: {exc.strerror or exc}") from exc
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    if path.is_file() and service.store.sync_state(key) == stamp:
+        return PollReport(IngestReport(), 0, time.perf_counter() - started)
     ingestor = Ingestor(service, now=now)
     size = 0
     for mail in iter_paths([path]):
         size += len(mail.raw)
         ingestor.offer(mail)
+    with service.store.transaction() as conn:
+        service.store.set_sync_state(conn, key, *stamp)
     return PollReport(ingestor.report, size, time.perf_counter() - started)
 
 

@@ -107,12 +107,22 @@ def _now() -> dt.datetime:
 class RunGuard:
     """The ``relbot-run`` lease of one store for this process."""
 
-    def __init__(self, store: Store, *, standby: bool = False, ttl: dt.timedelta = TTL) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        standby: bool = False,
+        ttl: dt.timedelta = TTL,
+        renew: float = RENEW,
+    ) -> None:
         self.store = store
         self.standby = standby
         self.ttl = ttl
+        self.renew = renew
         self.me = this_process()
         self.held = False
+        #: another process took the lease over while this one ran
+        self.lost = False
 
     def acquire(self, stop: threading.Event) -> bool:
         """Take the lease; refuse (StoreError) or, standing by, wait. False if stopped."""
@@ -159,8 +169,8 @@ class RunGuard:
         return current
 
     def keep(self, stop: threading.Event) -> None:
-        """Renew the lease every RENEW seconds until ``stop``; lost, it sets ``stop``."""
-        while not stop.wait(RENEW):
+        """Renew the lease every ``renew`` seconds until ``stop``; lost, it sets ``stop``."""
+        while not stop.wait(self.renew):
             try:
                 kept = self.store.acquire_lease(NAME, str(self.me), now=_now(), ttl=self.ttl)
             except StoreError as exc:
@@ -173,6 +183,7 @@ class RunGuard:
                     current.holder if current else "unknown",
                 )
                 self.held = False
+                self.lost = True
                 stop.set()
 
     def release(self) -> None:

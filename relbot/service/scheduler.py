@@ -36,7 +36,7 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from relbot.errors import RelbotError
+from relbot.errors import RelbotError, StoreError
 from relbot.service.draft import Outcome, SendResult
 from relbot.service.outbox import Outbox, State
 from relbot.service.poll import PollReport, poll_once, watch
@@ -272,6 +272,11 @@ class Runner:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             log.info("stopped")
+        if self.guard is not None and self.guard.lost:
+            raise StoreError(
+                "another `relbot run` took this store over (this one had not renewed its hold "
+                "in time: was it paused, or cut off from the database?); stopped"
+            )
 
     def _following(self) -> str:
         config = self.service.config
