@@ -155,3 +155,33 @@ def test_an_mbox_is_read_again_only_when_it_changed(tmp_path: Path) -> None:
     assert polled(p)[0] == 6
     assert find_item(p, "T12")["owners"] == ["Roger Pau Monne"]
     assert polled(p) == (0, 0.0)
+
+
+def test_a_reply_read_before_its_status_mail_counts_once_the_mail_is_imported(
+    tmp_path: Path,
+) -> None:
+    """Not a thread member when first read (its status mail unknown, its subject changed),
+    it is read again after the import, as the whole maildir was before polls were
+    incremental."""
+    p = Project.create(tmp_path / "rm")
+    p.ok("init")
+    claim = (EXAMPLES / "replies" / "01-claim.eml").read_bytes()
+    renamed = claim.replace(b"Subject: Re: [Xen-devel] 4.2 Release Plan / TODO", b"Subject: Re: ao")
+    (tmp_path / "claim.eml").write_bytes(renamed)
+    fill_maildir(p.root / "var" / "mail", [tmp_path / "claim.eml"])
+    out = p.ok("poll", "--once")
+    assert "scanned 1, thread members 0" in out
+    p.ok("import", str(EXAMPLES / "status-4.2.eml"))
+    out = p.ok("poll", "--once")
+    assert "scanned 1, thread members 1" in out
+    assert find_item(p, "T12")["owners"] == ["Roger Pau Monne"]
+    assert polled(p) == (0, 0.0)
+
+
+def test_relbots_own_weekly_mail_does_not_make_a_poll_read_everything_again(
+    tmp_path: Path,
+) -> None:
+    p = demo(tmp_path)
+    assert polled(p)[0] == 6
+    assert "2026-W49: sent" in p.ok("send", "--at", "2026-11-30T12:05+0000")
+    assert polled(p) == (0, 0.0)

@@ -191,9 +191,11 @@ def _read_new_files(
 
     A thread member's file is marked read in the transaction that stores it;
     the others are marked in batches (a crash before a batch only means
-    screening those headers again). Names whose files are gone are forgotten.
+    screening those headers again), and screened again once the store knows
+    another status mail. Names whose files are gone are forgotten.
     """
     seen = SeenFiles(service.store, str(path.resolve()))
+    seen.renew_for(seen.status_mark())
     known = seen.names()
     files = maildir_files(path)
     gone = known.difference(files)
@@ -227,7 +229,7 @@ def _read_new_files(
 
 
 def _marker(seen: SeenFiles, name: str) -> Callable[[Connection], None]:
-    return lambda conn: seen.mark(conn, [name])
+    return lambda conn: seen.mark(conn, [name], member=True)
 
 
 def _mark(seen: SeenFiles, names: list[str]) -> None:

@@ -114,6 +114,9 @@ seen_files_table = sa.Table(
     metadata,
     sa.Column("folder", sa.String(500), primary_key=True),
     sa.Column("name", sa.String(255), primary_key=True),
+    #: it was a status-thread member (stored); the others are screened again
+    #: when the set of status mails changes
+    sa.Column("member", sa.Boolean, nullable=False, default=False),
 )
 
 

@@ -5,6 +5,12 @@ MUA moves it from ``new/`` to ``cur/`` or changes its flags, so that part
 names the message for as long as it exists. A file is marked in the same
 transaction that stores what it caused, so a crash never loses one and never
 marks one that was not read.
+
+Whether a message belongs to a status thread depends on the status mails
+known when it is read: a reply read before its status mail was imported is
+no member then. So the marks of non-members hold only while the number of
+status mails other than relbot's own stays what it was (``status_mark``);
+when it changes (an import), they are dropped and those files screened again.
 """
 
 from __future__ import annotations
@@ -14,7 +20,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from relbot.edges.store.schema import seen_files_table
+from relbot.core.tracker.events import Kind
+from relbot.edges.store.schema import events_table, outbox_table, seen_files_table
 from relbot.edges.store.store import Store
 
 #: rows per INSERT or DELETE statement
@@ -33,7 +40,7 @@ class SeenFiles:
         with self.store.transaction(readonly=True) as conn:
             return {row[0] for row in conn.execute(query)}
 
-    def mark(self, conn: Connection, names: Iterable[str]) -> None:
+    def mark(self, conn: Connection, names: Iterable[str], *, member: bool = False) -> None:
         """Record ``names`` as read, inside the caller's transaction (once each)."""
         fresh = sorted(set(names))
         for start in range(0, len(fresh), _CHUNK):
@@ -46,9 +53,40 @@ class SeenFiles:
                     .where(seen_files_table.c.name.in_(chunk))
                 )
             }
-            rows = [{"folder": self.folder, "name": n} for n in chunk if n not in known]
+            rows = [
+                {"folder": self.folder, "name": n, "member": member}
+                for n in chunk
+                if n not in known
+            ]
             if rows:
                 conn.execute(seen_files_table.insert(), rows)
+
+    def status_mark(self) -> int:
+        """How many status mails the store knows that relbot did not send itself (no reply
+        to relbot's own mail can come before it): what non-member marks hold for."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(events_table)
+            .where(events_table.c.kind == Kind.STATUS_MAIL.value)
+            .where(events_table.c.source.not_in(sa.select(outbox_table.c.message_id)))
+        )
+        with self.store.transaction(readonly=True) as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def renew_for(self, mark: int) -> None:
+        """Drop the non-members' marks unless they were made with ``mark`` status mails."""
+        key = f"maildir:{self.folder}"
+        remembered = self.store.sync_state(key)
+        if remembered == (mark, 0):
+            return
+        with self.store.transaction() as conn:
+            if remembered is not None:
+                conn.execute(
+                    seen_files_table.delete()
+                    .where(seen_files_table.c.folder == self.folder)
+                    .where(seen_files_table.c.member.is_(False))
+                )
+            self.store.set_sync_state(conn, key, mark, 0)
 
     def forget(self, names: Iterable[str]) -> None:
         """Drop names whose files are gone (deleted or expunged)."""
