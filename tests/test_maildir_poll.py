@@ -1,9 +1,10 @@
 """A local maildir is read incrementally: each file once, however often it is polled.
 
-`relbot poll --once` on a real maildir: a file already read is not read
-again, whether it stays in new/ or an MUA moves it to cur/ with flags; a new
-file is read on the next poll; and a poll killed half-way loses nothing and
-applies nothing twice.
+`relbot poll --once` on a real maildir, with the store on SQLite or PostgreSQL:
+a file already read is not read again, whether it stays in new/ or an MUA
+moves it to cur/ with flags; a new file is read on the next poll; and a poll
+killed half-way loses nothing and applies nothing twice. An unchanged mbox is
+not read again either.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from runproc import REPO, edit_config, fill_maildir
+from runproc import REPO, edit_config, fill_maildir, use_store
 
 from bench.corpus import Corpus
 from tests.clirun import Project, find_item
@@ -35,24 +36,26 @@ def polled(p: Project) -> tuple[int, float]:
     return int(m.group(1)), float(m.group(2))
 
 
-def demo(tmp_path: Path) -> Project:
+def demo(tmp_path: Path, store_url: str = "") -> Project:
     p = Project.create(tmp_path / "rm")
+    if store_url:
+        use_store(p.root / "config.toml", store_url)
     p.ok("init")
     p.ok("import", str(EXAMPLES / "status-4.2.eml"))
     fill_maildir(p.root / "var" / "mail", sorted((EXAMPLES / "replies").glob("*.eml")))
     return p
 
 
-def test_a_second_poll_reads_nothing_already_read(tmp_path: Path) -> None:
-    p = demo(tmp_path)
+def test_a_second_poll_reads_nothing_already_read(tmp_path: Path, store_url: str) -> None:
+    p = demo(tmp_path, store_url)
     scanned, kib = polled(p)
     assert scanned == 6 and kib > 1
     assert polled(p) == (0, 0.0)
     assert polled(p) == (0, 0.0)
 
 
-def test_a_file_an_mua_moved_to_cur_is_not_read_again(tmp_path: Path) -> None:
-    p = demo(tmp_path)
+def test_a_file_an_mua_moved_to_cur_is_not_read_again(tmp_path: Path, store_url: str) -> None:
+    p = demo(tmp_path, store_url)
     polled(p)
     maildir = p.root / "var" / "mail"
     for file in sorted((maildir / "new").iterdir()):
@@ -64,8 +67,8 @@ def test_a_file_an_mua_moved_to_cur_is_not_read_again(tmp_path: Path) -> None:
     assert polled(p) == (0, 0.0)
 
 
-def test_a_new_file_is_read_on_the_next_poll(tmp_path: Path) -> None:
-    p = demo(tmp_path)
+def test_a_new_file_is_read_on_the_next_poll(tmp_path: Path, store_url: str) -> None:
+    p = demo(tmp_path, store_url)
     maildir = p.root / "var" / "mail"
     held = sorted((maildir / "new").iterdir())[0]  # the claim of T12
     aside = tmp_path / held.name
@@ -158,12 +161,13 @@ def test_an_mbox_is_read_again_only_when_it_changed(tmp_path: Path) -> None:
 
 
 def test_a_reply_read_before_its_status_mail_counts_once_the_mail_is_imported(
-    tmp_path: Path,
+    tmp_path: Path, store_url: str
 ) -> None:
     """Not a thread member when first read (its status mail unknown, its subject changed),
     it is read again after the import, as the whole maildir was before polls were
     incremental."""
     p = Project.create(tmp_path / "rm")
+    use_store(p.root / "config.toml", store_url)
     p.ok("init")
     claim = (EXAMPLES / "replies" / "01-claim.eml").read_bytes()
     renamed = claim.replace(b"Subject: Re: [Xen-devel] 4.2 Release Plan / TODO", b"Subject: Re: ao")
