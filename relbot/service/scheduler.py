@@ -231,19 +231,21 @@ class Runner:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, on_signal)
         follower: threading.Thread | None = None
+        keeper: threading.Thread | None = None
         if self.guard is not None:
             try:
                 acquired = self.guard.acquire(stop)
-            finally:
-                if stop.is_set() or not self.guard.held:
-                    for sig, handler in previous.items():
-                        signal.signal(sig, handler)
-            if not acquired:
+            except BaseException:
+                _restore(previous)
+                raise
+            if not acquired:  # stopped while standing by
+                _restore(previous)
                 log.info("stopped")
                 return
-            threading.Thread(
+            keeper = threading.Thread(
                 target=self.guard.keep, args=(stop,), name="relbot-lease", daemon=True
-            ).start()
+            )
+            keeper.start()
         try:
             self.start()
             when = self.next_send_time()
@@ -253,7 +255,6 @@ class Runner:
             )
             if self.follow_mail:
                 log.info("%s", self._following())
-            if self.follow_mail:
                 follower = threading.Thread(
                     target=self._follow_mail, args=(stop,), name="relbot-mail", daemon=True
                 )
@@ -267,10 +268,14 @@ class Runner:
                 if follower.is_alive():
                     log.warning("the mailbox did not let go within %g s", FOLLOWER_JOIN)
             self.shutdown(wait=True)
+            if keeper is not None:
+                keeper.join(FOLLOWER_JOIN)  # a renewal under way must not outlive the release
             if self.guard is not None:
-                self.guard.release()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+                try:
+                    self.guard.release()
+                except StoreError as exc:
+                    log.warning("could not give up the run lease (it runs out by itself): %s", exc)
+            _restore(previous)
             log.info("stopped")
         if self.guard is not None and self.guard.lost:
             raise StoreError(
@@ -321,6 +326,11 @@ class Runner:
         with _active_lock:
             if _active is self:
                 _active = None
+
+
+def _restore(handlers: dict[signal.Signals, Any]) -> None:
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 # -- the jobs --------------------------------------------------------------------
