@@ -177,10 +177,14 @@ class RunGuard:
                 log.warning("could not renew the run lease: %s", exc)
                 continue
             if not kept:
-                current = read_lease(self.store, NAME)
+                try:
+                    current = read_lease(self.store, NAME)
+                except StoreError:
+                    current = None
+                holder = Holder.parse(current.holder) if current else None
                 log.error(
                     "another `relbot run` (%s) took the store over; stopping",
-                    current.holder if current else "unknown",
+                    holder.describe() if holder else "unknown",
                 )
                 self.held = False
                 self.lost = True
