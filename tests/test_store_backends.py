@@ -12,9 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from pathlib import Path
+
+from pg import PostgresServer
+from runproc import edit_config, use_store
 
 from relbot.core.tracker.events import Event, Kind
 from relbot.edges.store.store import Store
+from tests.clirun import Project
 
 NOW = dt.datetime(2026, 11, 30, 11, 0, tzinfo=dt.UTC)
 
@@ -98,3 +103,18 @@ def test_bytes_and_times_round_trip(store_url: str) -> None:
     (event,) = store.events()
     assert (event.at, event.actor, event.data["text"]) == (at, "Ián", "ü")
     store.close()
+
+
+def test_a_password_in_the_url_is_never_shown(tmp_path: Path, postgres: PostgresServer) -> None:
+    p = Project.create(tmp_path / "rm")
+    with_password = postgres.url().replace("relbot@", "relbot:s3cret-pw@")
+    use_store(p.root / "config.toml", with_password)
+    out = p.ok("init")
+    assert "store ready: postgresql+psycopg://relbot:***@" in out and "s3cret" not in out
+    # a server that is not there: one line that names the store, not the password
+    gone = "postgresql+psycopg://relbot:s3cret-pw@127.0.0.1:1/x"
+    edit_config(p.root / "config.toml", (with_password, gone))
+    bad = p.run("show")
+    assert bad.exit_code == 1
+    assert "cannot open the store postgresql+psycopg://relbot:***@127.0.0.1:1/x" in bad.output
+    assert "s3cret" not in bad.output and len(bad.output.strip().splitlines()) == 1

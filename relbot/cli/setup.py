@@ -69,7 +69,7 @@ def init(env: Env, demo: bool, with_template: bool) -> None:
     if config.smtp.transport == "file":
         config.path(config.smtp.outbox_dir).mkdir(parents=True, exist_ok=True)
     done = f" ({len(applied)} migrations)" if applied else ""
-    click.echo(f"store ready: {env.service.store.url}{done}")
+    click.echo(f"store ready: {env.service.store.shown_url}{done}")
     if demo:
         _demo(env, maildir)
 

@@ -13,8 +13,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import Connection
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the transaction rules above wired in."""
+    postgresql = url.startswith(("postgresql:", "postgresql+"))
+    engine = sa.create_engine(url, connect_args=postgresql_connect_args() if postgresql else {})
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", sqlite_pragmas)
+        sa.event.listen(engine, "begin", sqlite_begin)
+    elif engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "begin", postgresql_begin)
+    return engine
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may be shown, with a password in it masked."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return url  # not a url SQLAlchemy reads: create_engine says why
 
 
 def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

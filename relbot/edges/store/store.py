@@ -25,13 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from relbot.core.tracker.events import Event, fold
 from relbot.core.tracker.model import Tracker
-from relbot.edges.store.dialects import (
-    error_reason,
-    postgresql_begin,
-    postgresql_connect_args,
-    sqlite_begin,
-    sqlite_pragmas,
-)
+from relbot.edges.store.dialects import error_reason, make_engine, shown_url
 from relbot.edges.store.rows import MessageRow, ProposalRow, event_from_row, proposal_from_row
 from relbot.edges.store.schema import (
     MIGRATIONS,
@@ -65,25 +59,20 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        #: the url as it may be shown: a password in it is masked
+        self.shown_url = url_text = shown_url(url)
         try:
             if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            postgresql = url.startswith(("postgresql:", "postgresql+"))
-            connect_args = postgresql_connect_args() if postgresql else {}
-            self.engine: Engine = sa.create_engine(url, connect_args=connect_args)
-            if self.engine.dialect.name == "sqlite":
-                sa.event.listen(self.engine, "connect", sqlite_pragmas)
-                sa.event.listen(self.engine, "begin", sqlite_begin)
-            elif self.engine.dialect.name == "postgresql":
-                sa.event.listen(self.engine, "begin", postgresql_begin)
+            self.engine: Engine = make_engine(url)
             self.migrate()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store {url}: {error_reason(exc)}") from exc
+            raise StoreError(f"cannot open the store {url_text}: {error_reason(exc)}") from exc
         except OSError as exc:
-            raise StoreError(f"cannot open the store {url}: {exc}") from exc
+            raise StoreError(f"cannot open the store {url_text}: {exc}") from exc
         except ImportError as exc:
             raise StoreError(
-                f"cannot open the store {url}: no database driver ({exc}); for PostgreSQL "
+                f"cannot open the store {url_text}: no database driver ({exc}); for PostgreSQL "
                 "install relbot[postgresql] and write the url as postgresql+psycopg://..."
             ) from exc
 
