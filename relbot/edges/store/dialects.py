@@ -46,9 +46,11 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None
     # WAL lets the poller read while the sender writes; busy_timeout makes a
     # second process wait for the write lock instead of failing at once.
+    # busy_timeout first: switching a new file to WAL takes a lock that another
+    # process opening the same store at that moment must wait for, not fail on.
     cursor = dbapi_conn.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
