@@ -9,12 +9,17 @@ the real command in a child process: the figures are the poll's own summary
 line (messages scanned, bytes read, its time) and the wall clock around the
 child (interpreter start included).
 
-Run: ``python bench/maildir_poll.py [--sizes 1000,20000 --reps 3]``; prints JSON.
+With ``--postgresql`` each project's store is a database on a private
+PostgreSQL server (``tests/pg.py``, as the tests start it) instead of SQLite.
+
+Run: ``python bench/maildir_poll.py [--sizes 1000,20000 --reps 3] [--postgresql]``;
+prints JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -32,6 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.backfill import new_project, parse_summary  # noqa: E402
 from bench.corpus import Corpus  # noqa: E402
+from tests.pg import PostgresServer  # noqa: E402
 
 POLL = ("poll", "--once")
 _FETCHED = re.compile(r"fetched ([\d.]+) KiB in ([\d.]+) s")
@@ -76,8 +82,14 @@ def poll(project: Path) -> dict[str, Any]:
     }
 
 
-def bench_size(root: Path, n: int, reps: int) -> dict[str, Any]:
-    project = new_project(root)
+def bench_size(root: Path, n: int, reps: int, store_url: str = "") -> dict[str, Any]:
+    def use_store(text: str) -> str:
+        old = 'url = "sqlite:///var/relbot.db"'
+        if old not in text:
+            raise RuntimeError(f"config.toml has changed: cannot find {old!r}")
+        return text.replace(old, f'url = "{store_url}"')
+
+    project = new_project(root, use_store if store_url else None)
     maildir = project / "var" / "mail"
     corpus = Corpus(seed=7)
     started = time.perf_counter()
@@ -109,24 +121,28 @@ def bench_size(root: Path, n: int, reps: int) -> dict[str, Any]:
     }
 
 
-def maildir_poll_bench(sizes: tuple[int, ...], reps: int = 3) -> dict[str, Any]:
+def maildir_poll_bench(
+    sizes: tuple[int, ...], reps: int = 3, postgresql: bool = False
+) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp(prefix="relbot-bench-maildir-"))
-    try:
-        return {
-            "reps": reps,
-            "sizes": {str(n): bench_size(root / f"p{n}", n, reps) for n in sizes},
-        }
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, root, ignore_errors=True)
+        server = stack.enter_context(PostgresServer()) if postgresql else None
+        runs = {}
+        for n in sizes:
+            url = server.database() if server is not None else ""
+            runs[str(n)] = bench_size(root / f"p{n}", n, reps, url)
+        return {"reps": reps, "store": "postgresql" if postgresql else "sqlite", "sizes": runs}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="1000,20000", help="comma-separated message counts")
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--postgresql", action="store_true", help="stores on a private PostgreSQL")
     args = ap.parse_args()
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    print(json.dumps(maildir_poll_bench(sizes, args.reps), indent=1))
+    print(json.dumps(maildir_poll_bench(sizes, args.reps, args.postgresql), indent=1))
 
 
 if __name__ == "__main__":
