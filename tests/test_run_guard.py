@@ -40,8 +40,10 @@ def config(p: Project) -> Path:
 
 
 def test_a_second_run_on_the_same_store_refuses_to_start(project: Project) -> None:
+    assert "relbot run:" not in project.ok("status")
     with RelbotProcess(config(project), "run") as first:
         first.wait_for(RUNNING)
+        assert f"relbot run:        pid {first.proc.pid} on host" in project.ok("status")
         with RelbotProcess(config(project), "run") as second:
             assert second.wait(timeout=60) == 1, second.output
         out = second.output

@@ -16,7 +16,7 @@ from relbot.service.draft import Outcome, SendResult
 from relbot.service.outbox import Outbox, OutboxRow, State
 from relbot.service.poll import poll_once
 from relbot.service.review import draft_for
-from relbot.service.runguard import RunGuard
+from relbot.service.runguard import RunGuard, running
 from relbot.service.scheduler import Runner, tick
 from relbot.service.weekly import send_weekly
 from relbot.service.weeks import describe_time, latest_slot, next_slot, week_of
@@ -170,6 +170,9 @@ def _weekly_status(env: Env, now: dt.datetime) -> None:
             click.echo("                   fix the cause, then `relbot send --now`")
     click.echo(f"pending proposals: {len(store.proposals('pending'))}")
     click.echo(f"quarantined mail:  {len(store.messages('quarantined'))}")
+    holder = running(store)
+    if holder is not None:
+        click.echo(f"relbot run:        {holder}")
 
 
 @click.command("status")

@@ -194,3 +194,14 @@ class RunGuard:
         if self.held:
             self.store.release_lease(NAME, str(self.me))
             self.held = False
+
+
+def running(store: Store) -> str | None:
+    """Which ``relbot run`` holds the store now ("pid N on host H"), or None."""
+    lease = read_lease(store, NAME)
+    if lease is None or lease.expires_at < _now():
+        return None
+    holder = Holder.parse(lease.holder)
+    if holder is None:
+        return lease.holder
+    return None if is_dead(holder) else holder.describe()
