@@ -87,18 +87,21 @@ class PostgresServer:
         self.root.chmod(0o755)
         self._chown(self.root)
         env = {**os.environ, "LC_ALL": "C.UTF-8", "TZ": "UTC"}
-        subprocess.run(
+        made = subprocess.run(
             [
                 *(str(self.bin / "initdb"), "-D", str(self.data), "-U", SUPERUSER),
                 *("--auth=trust", "--encoding=UTF8", "--no-sync", "--no-instructions"),
             ],
-            check=True,
             capture_output=True,
+            text=True,
             timeout=120,
             env=env,
             cwd=self.root,
+            check=False,
             **self._as,
         )
+        if made.returncode != 0:
+            raise RuntimeError(f"initdb failed ({made.returncode}): {made.stderr.strip()}")
         log = (self.root / "server.log").open("ab")
         self._chown(self.root / "server.log")
         settings = {
@@ -236,11 +239,13 @@ class PostgresServer:
 def postgres() -> Iterator[PostgresServer]:
     """A private PostgreSQL server for the session; the test errors (never skips) without one."""
     try:
-        server = PostgresServer()
+        server = PostgresServer().__enter__()
     except RuntimeError as exc:
         pytest.fail(str(exc), pytrace=False)
-    with server:
+    try:
         yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture
