@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
 from pg import PostgresServer
 from runproc import edit_config, use_store
 
@@ -118,3 +119,36 @@ def test_a_password_in_the_url_is_never_shown(tmp_path: Path, postgres: Postgres
     assert bad.exit_code == 1
     assert "cannot open the store postgresql+psycopg://relbot:***@127.0.0.1:1/x" in bad.output
     assert "s3cret" not in bad.output and len(bad.output.strip().splitlines()) == 1
+
+
+def test_long_ids_and_names_from_mail_are_stored_on_both(tmp_path: Path, store_url: str) -> None:
+    """PostgreSQL enforces column lengths that SQLite ignores: mail decides these lengths."""
+    p = Project.create(tmp_path / "rm")
+    use_store(p.root / "config.toml", store_url)
+    p.ok("init")
+    examples = Path(__file__).resolve().parents[1] / "docs" / "examples"
+    p.ok("import", str(examples / "status-4.2.eml"))
+    claim = (examples / "replies" / "01-claim.eml").read_bytes()
+    long_id = claim.replace(b"4F8C1A23.7050301@citrix.com", b"x" * 3000 + b"@example.org")
+    long_name = claim.replace(b"From: Roger Pau Monne", b"From: " + b"R" * 400).replace(
+        b"4F8C1A23.7050301@citrix.com", b"long-name@example.org"
+    )
+    (tmp_path / "a.eml").write_bytes(long_id)
+    (tmp_path / "b.eml").write_bytes(long_name)
+    out = p.ok("ingest", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"))
+    assert "thread members 2" in out and "quarantined 0" in out
+    assert "<long-message-id-" in out  # the 3,000-character id, as a stable hash
+    assert p.ok("ingest", str(tmp_path / "a.eml")).count("duplicates 1") == 1
+
+
+def test_a_postgresql_store_from_before_unbounded_text_is_migrated(pg_url: str) -> None:
+    store = Store(pg_url)
+    with store.transaction() as conn:  # as 0001 made it on PostgreSQL
+        conn.execute(sa.text("ALTER TABLE events ALTER COLUMN actor TYPE VARCHAR(300)"))
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE name LIKE '0005%'"))
+    store.close()
+    store = Store(pg_url)
+    with store.transaction() as conn:
+        store.append_events(conn, [Event(Kind.NOTE, NOW, "A" * 400, "cli", "T1", {})])
+    assert store.events()[-1].actor == "A" * 400
+    store.close()
