@@ -28,7 +28,7 @@ events_table = sa.Table(
     metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("item", sa.String(20)),
+    sa.Column("item", sa.Text),
     sa.Column("actor", sa.Text, nullable=False, default=""),
     sa.Column("source", sa.Text, nullable=False, default="cli"),
     sa.Column("at", sa.String(40), nullable=False),
@@ -57,7 +57,7 @@ proposals_table = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("message_id", sa.Text, nullable=False, default=""),
-    sa.Column("item", sa.String(20)),
+    sa.Column("item", sa.Text),
     sa.Column("action", sa.String(30), nullable=False),
     sa.Column("value", sa.Text, nullable=False, default="null"),
     sa.Column("who", sa.Text, nullable=False, default=""),
@@ -148,12 +148,14 @@ def _messages_verification(conn: Connection) -> None:
 
 #: (table, column) that hold text from mail or from the host: unbounded
 _UNBOUNDED = (
+    ("events", "item"),
     ("events", "actor"),
     ("events", "source"),
     ("messages", "message_id"),
     ("messages", "origin"),
     ("messages", "from_addr"),
     ("proposals", "message_id"),
+    ("proposals", "item"),
     ("proposals", "who"),
     ("proposals", "decided_by"),
     ("sync_state", "folder"),
