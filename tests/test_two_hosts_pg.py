@@ -180,6 +180,7 @@ def test_two_polls_and_two_sends_at_once(
         if "thread members " in line
     ]
     assert sum(read) >= len(REPLIES), [proc.output for proc in polls]
+    # the hedge only proposes (it waits for a release manager): no event of its own
     assert_applied_once(pg_url, [message_id(r) for r in REPLIES if "hedge" not in r.name])
     sends = [RelbotProcess(p.root / "config.toml", "send") for p in (a, b)]
     for proc in sends:
