@@ -85,9 +85,7 @@ class IngestReport:
 
 #: parsed messages kept for the answers that follow them
 PARSED_KEPT = 64
-
-
-#: a Message-ID longer than a header line may be (RFC 5322) is replaced by a hash of it
+#: a Message-ID longer than a header line may be (RFC 5322) is keyed by a hash of it
 MAX_ID_LENGTH = 998
 
 
@@ -140,8 +138,7 @@ class Ingestor:
         self.report.scanned += 1
         head = read_header_fields(header_bytes, screen=True)
         msgid = head.message_id or synthetic_id(header_bytes)
-        if len(msgid) > MAX_ID_LENGTH:
-            # longer than a header line may be: a key no database index must choke on
+        if len(msgid) > MAX_ID_LENGTH:  # longer than a header line: no index may choke on it
             msgid = synthetic_id(msgid.encode("utf-8", "replace"), "long-message-id")
         if msgid in self.known:
             self.report.duplicates += 1
