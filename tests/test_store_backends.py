@@ -152,3 +152,11 @@ def test_a_postgresql_store_from_before_unbounded_text_is_migrated(pg_url: str) 
         store.append_events(conn, [Event(Kind.NOTE, NOW, "A" * 400, "cli", "T1", {})])
     assert store.events()[-1].actor == "A" * 400
     store.close()
+
+
+def test_check_config_does_not_print_a_password_in_the_store_url(tmp_path: Path) -> None:
+    p = Project.create(tmp_path / "rm")
+    use_store(p.root / "config.toml", "postgresql+psycopg://relbot:s3cret-pw@db.example.org/r")
+    out = p.ok("check-config")
+    assert 'url = "postgresql+psycopg://relbot:***@db.example.org/r"' in out
+    assert "s3cret" not in out
