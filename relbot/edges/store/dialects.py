@@ -11,6 +11,8 @@ no lock and reads one snapshot (REPEATABLE READ), like SQLite's deferred BEGIN.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,6 +40,10 @@ def shown_url(url: str) -> str:
         return url  # not a url SQLAlchemy reads: create_engine says why
 
 
+#: tries of the switch to WAL, 50 ms apart
+WAL_TRIES = 100
+
+
 def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # The sqlite3 module's own transaction handling starts a transaction only
     # before a write, so a SAVEPOINT ran outside one and its RELEASE committed
@@ -48,9 +54,18 @@ def sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # second process wait for the write lock instead of failing at once.
     # busy_timeout first: switching a new file to WAL takes a lock that another
     # process opening the same store at that moment must wait for, not fail on.
+    # SQLite can still answer "locked" at once while another connection switches
+    # the same new file: try again for a while (once in WAL, the switch is a no-op).
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    for attempt in range(WAL_TRIES):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_TRIES - 1:
+                raise
+            time.sleep(0.05)
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
