@@ -1,4 +1,6 @@
-"""Shared fixtures: a private Dovecot, the aiosmtpd list server and its certificate.
+"""Shared fixtures: a private Dovecot, the aiosmtpd list server and its certificate, and a
+private PostgreSQL server (``postgres``, ``pg_url``; ``store_url`` runs a test on SQLite and
+on PostgreSQL in turn).
 
 A missing Dovecot is an error, not a skip: the edge tests are the only proof
 that relbot talks to real servers correctly.
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg import pg_url, postgres, store_url  # noqa: F401  (fixtures for every test)
 from servers import DOVECOT, INSTALL_HINT, Dovecot, ListServer, TlsCert, make_cert, require_dovecot
 
 

@@ -57,7 +57,8 @@ def test_replies_before_the_status_mail_count_once_it_is_imported(tmp_path: Path
     assert "read again 6 replies to it" in out
     assert summary(early) == summary(usual)
     again = early.ok("poll", "--once")
-    assert "thread members 0" in again and "duplicates 6" in again
+    # the maildir is read incrementally: the six files were read, nothing is applied again
+    assert "thread members 0, applied 0" in again
     assert summary(early) == summary(usual)
 
 

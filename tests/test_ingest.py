@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from runproc import use_store
 
 from relbot.edges.mailbox import RawMail
 from tests.clirun import REPO, Project, find_item
@@ -17,8 +18,10 @@ STATUS_ID = "1334575910.28331.41.camel@zakaz.uk.xensource.com"
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path, store_url: str) -> Project:
+    """A project holding the status mail, on SQLite and on PostgreSQL in turn."""
     p = Project.create(tmp_path / "rm")
+    use_store(p.root / "config.toml", store_url)
     p.ok("init")
     out = p.ok("import", str(EXAMPLES / "status-4.2.eml"))
     assert f"as status mail <{STATUS_ID}>" in out

@@ -1,4 +1,5 @@
-"""Outbox rows on a real SQLite file: one per week, compare-and-set states."""
+"""Outbox rows on a real SQLite file and a real PostgreSQL database: one per week,
+compare-and-set states."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ SLOT = NOW + dt.timedelta(hours=1)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(f"sqlite:///{tmp_path / 'relbot.db'}")
+def store(store_url: str) -> Store:
+    """A fresh store on SQLite, then on PostgreSQL."""
+    return Store(store_url)
 
 
 def make(box: Outbox, week: str = "2026-W49", state: State = State.DRAFT) -> None:
@@ -37,7 +39,7 @@ def make(box: Outbox, week: str = "2026-W49", state: State = State.DRAFT) -> Non
 def test_a_row_holds_the_whole_message_and_is_committed(store: Store, tmp_path: Path) -> None:
     make(Outbox(store))
     # a second connection (another process) sees it
-    other = Outbox(Store(f"sqlite:///{tmp_path / 'relbot.db'}"))
+    other = Outbox(Store(store.url))
     row = other.get("2026-W49")
     assert row is not None
     assert (row.state, row.attempts, row.preview_sent) == (State.DRAFT, 0, False)
@@ -70,7 +72,7 @@ def test_transitions_are_one_table() -> None:
 
 def test_start_sending_is_a_compare_and_set(store: Store, tmp_path: Path) -> None:
     make(Outbox(store))
-    boxes = [Outbox(Store(f"sqlite:///{tmp_path / 'relbot.db'}")) for _ in range(6)]
+    boxes = [Outbox(Store(store.url)) for _ in range(6)]
     barrier = threading.Barrier(len(boxes))
     won: list[bool] = []
 
@@ -102,8 +104,8 @@ def test_another_attempt_at_a_sending_row_is_counted(store: Store) -> None:
     assert row is not None and row.state is State.SENDING and row.error == "connection lost"
 
 
-def test_a_store_from_before_attempted_at_is_migrated(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
+def test_a_store_from_before_attempted_at_is_migrated(store_url: str) -> None:
+    url = store_url
     make(Outbox(Store(url)))
     with Store(url).transaction() as conn:  # as the first release left it
         conn.execute(sa.text("ALTER TABLE outbox DROP COLUMN attempted_at"))

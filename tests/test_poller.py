@@ -17,6 +17,7 @@ from relbot.edges.config import load_config
 from relbot.service.poll import watch
 from relbot.service.wiring import Service
 from tests.clirun import REPO, Project, find_item
+from tests.runproc import use_store
 from tests.servers import Dovecot
 
 EXAMPLES = REPO / "docs" / "examples"
@@ -25,9 +26,13 @@ STATUS_ID = "1334575910.28331.41.camel@zakaz.uk.xensource.com"
 FOLDER = "lists/dev"
 
 
-def imap_project(root: Path, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch) -> Project:
+def imap_project(
+    root: Path, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch, store_url: str = ""
+) -> Project:
     monkeypatch.setenv("RELBOT_TEST_IMAP_PASSWORD", dovecot.password)
     p = Project.create(root)
+    if store_url:
+        use_store(p.root / "config.toml", store_url)
     text = (p.root / "config.toml").read_text()
     text = text.replace('source = "maildir"', 'source = "imap"')
     text = text.replace(
@@ -86,9 +91,9 @@ SUSPEND_QUOTE = (
 
 
 def test_first_and_incremental_sync(
-    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
-    p = imap_project(tmp_path, dovecot, monkeypatch)
+    p = imap_project(tmp_path, dovecot, monkeypatch, store_url)
     dovecot.write_maildir(FOLDER, noise(40) + [r.read_bytes() for r in REPLIES])
     out = p.ok("poll", "--once")
     assert f"scanned {40 + len(REPLIES)}, thread members {len(REPLIES)}" in out
@@ -141,9 +146,9 @@ def test_replies_to_replies_and_dropped_references(
 
 
 def test_uidvalidity_change_rescans_without_double_apply(
-    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store_url: str
 ) -> None:
-    p = imap_project(tmp_path, dovecot, monkeypatch)
+    p = imap_project(tmp_path, dovecot, monkeypatch, store_url)
     dovecot.write_maildir(FOLDER, noise(5) + [r.read_bytes() for r in REPLIES])
     p.ok("poll", "--once")
     log_before = p.ok("log")

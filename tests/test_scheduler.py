@@ -107,7 +107,8 @@ def test_jobs_are_stored_with_coalesce_and_the_configured_grace(tmp_path: Path) 
         assert send.coalesce and send.misfire_grace_time == 6 * 3600 and send.max_instances == 1
         assert send.func_ref == "relbot.service.scheduler:send_job"
         assert runner.scheduler.get_job(PREVIEW_JOB) is not None
-        assert runner.scheduler.get_job(POLL_JOB).trigger.interval.total_seconds() == 300
+        # a local maildir: polled every 30 s unless config.toml says otherwise
+        assert runner.scheduler.get_job(POLL_JOB).trigger.interval.total_seconds() == 30
         assert runner.next_send_time() == send_trigger(SCHEDULE).get_next_fire_time(
             None, dt.datetime.now(LONDON)
         )

@@ -43,11 +43,17 @@ class Crash(BaseException):
     """The process dies here (nothing in relbot catches a BaseException)."""
 
 
+def store_url_of(root: Path) -> str:
+    """The store of a test folder: a PostgreSQL database when the ``root`` fixture chose one."""
+    chosen = root / "store-url"
+    return chosen.read_text() if chosen.exists() else f"sqlite:///{root / 'relbot.db'}"
+
+
 def make_config(root: Path, **tables: dict[str, Any]) -> Any:
     raw: dict[str, Any] = {
         "release": {"name": "4.2", "next_release": "4.3"},
         "people": {"release_managers": [RM]},
-        "store": {"url": f"sqlite:///{root / 'relbot.db'}"},
+        "store": {"url": store_url_of(root)},
         "mailbox": {"source": "maildir", "path": str(root / "mail")},
         "smtp": {"transport": "file", "outbox_dir": str(root / "outbox")},
         "mail": {
@@ -106,7 +112,10 @@ def status_mails(root: Path) -> list[EmailMessage]:
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
+def root(tmp_path: Path, store_url: str) -> Path:
+    """A seeded store, on SQLite and on PostgreSQL in turn."""
+    if not store_url.startswith("sqlite"):
+        (tmp_path / "store-url").write_text(store_url)
     service = new_service(tmp_path)
     seed(service)
     service.close()

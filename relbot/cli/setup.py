@@ -3,6 +3,7 @@ demo) and ``relbot check-config`` (the config in force, proven by a dry run)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ import click
 from relbot.cli.base import Env, main, pass_env
 from relbot.edges.config import config_toml, load_config
 from relbot.edges.packaged import DEMO_STATUS, demo_replies, demo_status_mail, starter_config
+from relbot.edges.store.dialects import shown_url
 from relbot.edges.templating import builtin_template
 from relbot.errors import UsageError
 from relbot.service.dryrun import dry_run_mail
@@ -24,7 +26,9 @@ def check_config(env: Env) -> None:
     as TOML."""
     config = load_config(env.config_path)
     msg = dry_run_mail(config, env.now())
-    click.echo(config_toml(config), nl=False)
+    # a password written into [store] url is not printed
+    shown = dataclasses.replace(config.store, url=shown_url(config.store.url))
+    click.echo(config_toml(dataclasses.replace(config, store=shown)), nl=False)
     template = config.render.template or "the built-in template"
     click.echo(
         f"{env.config_path}: OK (a dry run rendered {template} and composed "
@@ -69,7 +73,7 @@ def init(env: Env, demo: bool, with_template: bool) -> None:
     if config.smtp.transport == "file":
         config.path(config.smtp.outbox_dir).mkdir(parents=True, exist_ok=True)
     done = f" ({len(applied)} migrations)" if applied else ""
-    click.echo(f"store ready: {env.service.store.url}{done}")
+    click.echo(f"store ready: {env.service.store.shown_url}{done}")
     if demo:
         _demo(env, maildir)
 

@@ -16,6 +16,7 @@ from relbot.service.draft import Outcome, SendResult
 from relbot.service.outbox import Outbox, OutboxRow, State
 from relbot.service.poll import poll_once
 from relbot.service.review import draft_for
+from relbot.service.runguard import RunGuard, running
 from relbot.service.scheduler import Runner, tick
 from relbot.service.weekly import send_weekly
 from relbot.service.weeks import describe_time, latest_slot, next_slot, week_of
@@ -169,6 +170,9 @@ def _weekly_status(env: Env, now: dt.datetime) -> None:
             click.echo("                   fix the cause, then `relbot send --now`")
     click.echo(f"pending proposals: {len(store.proposals('pending'))}")
     click.echo(f"quarantined mail:  {len(store.messages('quarantined'))}")
+    holder = running(store)
+    if holder is not None:
+        click.echo(f"relbot run:        {holder}")
 
 
 @click.command("status")
@@ -209,15 +213,22 @@ main.add_command(status, "status")
 @click.option(
     "--once", is_flag=True, help="One cycle of `run`: read mail, then a due preview or send."
 )
+@click.option(
+    "--standby",
+    is_flag=True,
+    help="If another `relbot run` has the store, wait and take over when it stops.",
+)
 @_AT
 @pass_env
-def run(env: Env, once: bool, at: dt.datetime | None) -> None:
+def run(env: Env, once: bool, standby: bool, at: dt.datetime | None) -> None:
     """Run the scheduler and follow the mailbox (IMAP IDLE where the server has it)
     until SIGTERM/SIGINT; or one cycle with --once, by the same schedule, misfire
-    grace and review rules."""
+    grace and review rules. One `relbot run` per store: a second refuses to start,
+    or with --standby waits to take over."""
     service = env.service
     if not once:
-        Runner(service, clock=env.now, follow_mail=True).serve()
+        guard = RunGuard(service.store, standby=standby)
+        Runner(service, clock=env.now, follow_mail=True, guard=guard).serve()
         return
     now = _now(env, at)
     try:

@@ -113,12 +113,17 @@ class MailConfig:
     resend_after_minutes: float = 60.0
 
 
+#: the default poll interval for a local maildir or mbox: reading one is cheap
+LOCAL_POLL_INTERVAL = 30.0
+
+
 @dataclass(frozen=True, slots=True)
 class ScheduleConfig:
     #: weekday name and time, e.g. "mon 12:00"
     send: str = "mon 12:00"
     timezone: str = "UTC"
-    #: seconds between polls when the server has no IDLE
+    #: seconds between polls when the server has no IDLE (a local maildir or
+    #: mbox: LOCAL_POLL_INTERVAL unless config.toml says otherwise)
     poll_interval: float = 300.0
     misfire_grace_hours: float = 6.0
     review: Literal["auto", "preview", "approve"] = "auto"

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from relbot.core.settings import (
+    LOCAL_POLL_INTERVAL,
     Config,
     parse_send_time,
 )
@@ -57,6 +58,12 @@ def parse_config(
 ) -> Config:
     config = _build(Config, raw, source, "", skip=("base_dir",))
     config = dataclasses.replace(config, base_dir=base_dir)
+    schedule = raw.get("schedule")
+    if config.mailbox.source != "imap" and "poll_interval" not in (
+        schedule if isinstance(schedule, dict) else {}
+    ):
+        local = dataclasses.replace(config.schedule, poll_interval=LOCAL_POLL_INTERVAL)
+        config = dataclasses.replace(config, schedule=local)
     config = _expand_home(config)
     _check(config, source)
     return config

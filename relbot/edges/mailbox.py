@@ -8,6 +8,8 @@ file order with an ``origin`` that says where each was found
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -53,6 +55,49 @@ def iter_maildir(path: Path) -> Iterator[RawMail]:
     # maildir file names start with the delivery time, so this is delivery order
     for file in sorted(files, key=lambda p: p.name):
         yield RawMail(str(file), _read(file))
+
+
+def maildir_files(path: Path) -> dict[str, str]:
+    """The files of a maildir: the unique part of each name -> the file's path.
+
+    ``new/`` is listed before ``cur/``: a file an MUA moves from one to the
+    other while this runs is then seen at least once. The unique part (the
+    name before ``:2,`` and its flags) stays the same across such moves.
+    Maildir names start with the delivery time, so sorting the keys gives
+    delivery order.
+    """
+    found: dict[str, str] = {}
+    for sub in ("new", "cur"):
+        try:
+            entries = list(os.scandir(path / sub))
+        except OSError as exc:
+            raise MailboxError(f"{path / sub}: cannot list: {exc.strerror or exc}") from exc
+        for entry in entries:
+            if not entry.name.startswith(".") and entry.is_file():
+                found.setdefault(unique_name(entry.name), entry.path)
+    return found
+
+
+def unique_name(file_name: str) -> str:
+    """``1334580000.M1P2.host:2,S`` -> ``1334580000.M1P2.host``."""
+    return file_name.split(":", 1)[0]
+
+
+def read_maildir_file(path: Path) -> bytes | None:
+    """A maildir file's bytes; if it moved to ``cur/`` meanwhile, from there; None if gone."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise MailboxError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    key = unique_name(path.name)
+    cur = path.parent.parent / "cur"
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(cur):
+            if unique_name(entry.name) == key:
+                return _read(Path(entry.path))
+    return None
 
 
 def iter_file(path: Path) -> Iterator[RawMail]:

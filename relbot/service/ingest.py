@@ -85,11 +85,13 @@ class IngestReport:
 
 #: parsed messages kept for the answers that follow them
 PARSED_KEPT = 64
+#: a Message-ID longer than a header line may be (RFC 5322) is keyed by a hash of it
+MAX_ID_LENGTH = 998
 
 
-def synthetic_id(raw: bytes) -> str:
-    """An id for a message that has none, stable for the same bytes."""
-    return f"no-message-id-{hashlib.sha256(raw).hexdigest()[:24]}@relbot.invalid"
+def synthetic_id(raw: bytes, kind: str = "no-message-id") -> str:
+    """An id for a message that has none (or an unusable one), stable for the same bytes."""
+    return f"{kind}-{hashlib.sha256(raw).hexdigest()[:24]}@relbot.invalid"
 
 
 class Ingestor:
@@ -136,6 +138,8 @@ class Ingestor:
         self.report.scanned += 1
         head = read_header_fields(header_bytes, screen=True)
         msgid = head.message_id or synthetic_id(header_bytes)
+        if len(msgid) > MAX_ID_LENGTH:  # longer than a header line: no index may choke on it
+            msgid = synthetic_id(msgid.encode("utf-8", "replace"), "long-message-id")
         if msgid in self.known:
             self.report.duplicates += 1
             return msgid, Membership(False, 0.0, "already read")

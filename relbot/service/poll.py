@@ -17,13 +17,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
 from relbot.core.replies.threads import Membership
 from relbot.edges.imap.client import FolderState, MailSource
 from relbot.edges.imap.reconnect import Backoff, is_transient, reconnecting
-from relbot.edges.mailbox import RawMail, iter_paths
+from relbot.edges.mailbox import (
+    RawMail,
+    is_maildir,
+    iter_paths,
+    maildir_files,
+    read_maildir_file,
+)
+from relbot.edges.store.seen import SeenFiles
 from relbot.errors import MailboxError, RelbotError
 from relbot.service.ingest import Ingestor, IngestReport
 from relbot.service.wiring import Service
@@ -32,6 +40,9 @@ log = logging.getLogger("relbot.service.poll")
 
 #: seconds between syncs while IDLE reports nothing
 RECHECK = 60.0
+
+#: maildir files marked read per transaction, for those that are not thread members
+MARK_BATCH = 500
 
 #: called with (done, total) while a long first sync runs
 Progress = Callable[[int, int], None]
@@ -139,17 +150,93 @@ def poll_imap_once(
 
 
 def poll_local_once(service: Service, *, now: Callable[[], dt.datetime]) -> PollReport:
-    """Read the configured maildir or mbox (messages already read are skipped)."""
+    """Read the configured maildir or mbox (messages already read are skipped).
+
+    A maildir is read incrementally: only files not read before are opened
+    (``relbot.edges.store.seen``). An mbox that changed since it was last read
+    is read whole (each message once, by Message-ID); one that did not is not
+    opened.
+    """
     started = time.perf_counter()
-    ingestor = Ingestor(service, now=now)
     path = service.config.path(service.config.mailbox.path)
     if not path.exists():
         raise MailboxError(f"[mailbox] path {path}: no such file or folder (run `relbot init`)")
+    if is_maildir(path):
+        report, size = _read_new_files(service, path, now)
+        return PollReport(report, size, time.perf_counter() - started)
+    # an mbox is read again only when it changed: its (mtime, size) is kept
+    # after a complete read, in the sync state under the file's path
+    key = f"mbox:{path.resolve()}"
+    try:
+        stat = path.stat()
+    except OSError as exc:
+        raise MailboxError(f"[mailbox] path {path}: {exc.strerror or exc}") from exc
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    if path.is_file() and service.store.sync_state(key) == stamp:
+        return PollReport(IngestReport(), 0, time.perf_counter() - started)
+    ingestor = Ingestor(service, now=now)
     size = 0
     for mail in iter_paths([path]):
         size += len(mail.raw)
         ingestor.offer(mail)
+    with service.store.transaction() as conn:
+        service.store.set_sync_state(conn, key, *stamp)
     return PollReport(ingestor.report, size, time.perf_counter() - started)
+
+
+def _read_new_files(
+    service: Service, path: Path, now: Callable[[], dt.datetime]
+) -> tuple[IngestReport, int]:
+    """Ingest the maildir files not read before; (report, bytes read).
+
+    A thread member's file is marked read in the transaction that stores it;
+    the others are marked in batches (a crash before a batch only means
+    screening those headers again), and screened again once the store knows
+    another status mail. Names whose files are gone are forgotten.
+    """
+    seen = SeenFiles(service.store, str(path.resolve()))
+    seen.renew_for(seen.status_mark())
+    known = seen.names()
+    files = maildir_files(path)
+    gone = known.difference(files)
+    fresh = sorted((name, Path(file)) for name, file in files.items() if name not in known)
+    if gone:
+        seen.forget(gone)
+    if not fresh:
+        return IngestReport(), 0
+    ingestor = Ingestor(service, now=now)
+    size = 0
+    batch: list[str] = []
+    for name, file in fresh:
+        raw = read_maildir_file(file)
+        if raw is None:
+            continue  # deleted since the listing: nothing to read
+        size += len(raw)
+        msgid, member = ingestor.screen(raw)
+        if member.member:
+            ingestor.take(
+                RawMail(str(file), raw),
+                msgid,
+                member,
+                on_commit=_marker(seen, name),
+            )
+        else:
+            batch.append(name)
+        if len(batch) >= MARK_BATCH:
+            _mark(seen, batch)
+    _mark(seen, batch)
+    return ingestor.report, size
+
+
+def _marker(seen: SeenFiles, name: str) -> Callable[[Connection], None]:
+    return lambda conn: seen.mark(conn, [name], member=True)
+
+
+def _mark(seen: SeenFiles, names: list[str]) -> None:
+    if names:
+        with seen.store.transaction() as conn:
+            seen.mark(conn, names)
+        names.clear()
 
 
 def poll_once(

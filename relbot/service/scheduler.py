@@ -36,11 +36,12 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from relbot.errors import RelbotError
+from relbot.errors import RelbotError, StoreError
 from relbot.service.draft import Outcome, SendResult
 from relbot.service.outbox import Outbox, State
 from relbot.service.poll import PollReport, poll_once, watch
 from relbot.service.review import preview_weekly
+from relbot.service.runguard import RunGuard
 from relbot.service.verdict import send_verdict
 from relbot.service.weekly import send_weekly
 from relbot.service.weeks import (
@@ -104,11 +105,21 @@ class Runner:
     """
 
     def __init__(
-        self, service: Service, *, clock: Clock = utc_now, follow_mail: bool = False
+        self,
+        service: Service,
+        *,
+        clock: Clock = utc_now,
+        follow_mail: bool = False,
+        guard: RunGuard | None = None,
     ) -> None:
         self.service = service
         self.clock = clock
         self.follow_mail = follow_mail
+        #: ``relbot run``'s hold on the store, taken in ``serve``
+        self.guard = guard
+        if not logging.getLogger().isEnabledFor(logging.DEBUG):
+            # APScheduler logs two INFO lines for every run of every job
+            logging.getLogger("apscheduler").setLevel(logging.WARNING)
         schedule = service.config.schedule
         self.scheduler = _Scheduler(
             jobstores={"default": SQLAlchemyJobStore(engine=service.store.engine)},
@@ -220,6 +231,21 @@ class Runner:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous[sig] = signal.signal(sig, on_signal)
         follower: threading.Thread | None = None
+        keeper: threading.Thread | None = None
+        if self.guard is not None:
+            try:
+                acquired = self.guard.acquire(stop)
+            except BaseException:
+                _restore(previous)
+                raise
+            if not acquired:  # stopped while standing by
+                _restore(previous)
+                log.info("stopped")
+                return
+            keeper = threading.Thread(
+                target=self.guard.keep, args=(stop,), name="relbot-lease", daemon=True
+            )
+            keeper.start()
         try:
             self.start()
             when = self.next_send_time()
@@ -228,6 +254,7 @@ class Runner:
                 describe_time(when, self.service.config.schedule) if when else "not scheduled",
             )
             if self.follow_mail:
+                log.info("%s", self._following())
                 follower = threading.Thread(
                     target=self._follow_mail, args=(stop,), name="relbot-mail", daemon=True
                 )
@@ -241,9 +268,29 @@ class Runner:
                 if follower.is_alive():
                     log.warning("the mailbox did not let go within %g s", FOLLOWER_JOIN)
             self.shutdown(wait=True)
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            if keeper is not None:
+                keeper.join(FOLLOWER_JOIN)  # a renewal under way must not outlive the release
+            if self.guard is not None:
+                try:
+                    self.guard.release()
+                except StoreError as exc:
+                    log.warning("could not give up the run lease (it runs out by itself): %s", exc)
+            _restore(previous)
             log.info("stopped")
+        if self.guard is not None and self.guard.lost:
+            raise StoreError(
+                "another `relbot run` took this store over (this one had not renewed its hold "
+                "in time: was it paused, or cut off from the database?); stopped"
+            )
+
+    def _following(self) -> str:
+        config = self.service.config
+        every = f"every {config.schedule.poll_interval:g} s"
+        if config.mailbox.source != "imap":
+            return f"reading mail from {config.path(config.mailbox.path)} {every}"
+        folders = ", ".join(config.imap.folders)
+        idle = "IDLE where the server has it, else " if config.imap.idle else ""
+        return f"reading mail from {config.imap.host} {folders} ({idle}{every})"
 
     def _follow_mail(self, stop: threading.Event) -> None:
         """Read new mail as it arrives until ``stop``; an unexpected error restarts it."""
@@ -251,9 +298,13 @@ class Runner:
         first = True
 
         def on_report(report: PollReport) -> None:
+            # one line per poll that read something (and for the first): what it read
+            # and what each thread member changed; a poll that found nothing is quiet
             nonlocal first
-            if first or report.ingest.members:
-                log.info("mail: %s", report.summary())
+            line = "; ".join([report.summary(), *report.ingest.lines])
+            log.log(
+                logging.INFO if first or report.ingest.scanned else logging.DEBUG, "mail: %s", line
+            )
             first = False
             if report.ingest.members:
                 self.wake()
@@ -275,6 +326,11 @@ class Runner:
         with _active_lock:
             if _active is self:
                 _active = None
+
+
+def _restore(handlers: dict[signal.Signals, Any]) -> None:
+    for sig, handler in handlers.items():
+        signal.signal(sig, handler)
 
 
 # -- the jobs --------------------------------------------------------------------

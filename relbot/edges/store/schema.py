@@ -28,9 +28,9 @@ events_table = sa.Table(
     metadata,
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("item", sa.String(20)),
-    sa.Column("actor", sa.String(300), nullable=False, default=""),
-    sa.Column("source", sa.String(1000), nullable=False, default="cli"),
+    sa.Column("item", sa.Text),
+    sa.Column("actor", sa.Text, nullable=False, default=""),
+    sa.Column("source", sa.Text, nullable=False, default="cli"),
     sa.Column("at", sa.String(40), nullable=False),
     sa.Column("data", sa.Text, nullable=False, default="{}"),
 )
@@ -39,10 +39,10 @@ messages_table = sa.Table(
     "messages",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("message_id", sa.String(1000), nullable=False, unique=True),
-    sa.Column("origin", sa.String(1000), nullable=False, default=""),
+    sa.Column("message_id", sa.Text, nullable=False, unique=True),
+    sa.Column("origin", sa.Text, nullable=False, default=""),
     sa.Column("subject", sa.Text, nullable=False, default=""),
-    sa.Column("from_addr", sa.String(1000), nullable=False, default=""),
+    sa.Column("from_addr", sa.Text, nullable=False, default=""),
     sa.Column("received_at", sa.String(40), nullable=False),
     #: applied | pending | ignored | quarantined | outgoing
     sa.Column("state", sa.String(20), nullable=False),
@@ -56,11 +56,11 @@ proposals_table = sa.Table(
     "proposals",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("message_id", sa.String(1000), nullable=False, default=""),
-    sa.Column("item", sa.String(20)),
+    sa.Column("message_id", sa.Text, nullable=False, default=""),
+    sa.Column("item", sa.Text),
     sa.Column("action", sa.String(30), nullable=False),
     sa.Column("value", sa.Text, nullable=False, default="null"),
-    sa.Column("who", sa.String(300), nullable=False, default=""),
+    sa.Column("who", sa.Text, nullable=False, default=""),
     sa.Column("evidence", sa.Text, nullable=False, default=""),
     sa.Column("confidence", sa.Float, nullable=False, default=0.0),
     sa.Column("reason", sa.Text, nullable=False, default=""),
@@ -68,13 +68,13 @@ proposals_table = sa.Table(
     sa.Column("state", sa.String(20), nullable=False, default="pending"),
     sa.Column("created_at", sa.String(40), nullable=False),
     sa.Column("decided_at", sa.String(40)),
-    sa.Column("decided_by", sa.String(300)),
+    sa.Column("decided_by", sa.Text),
 )
 
 sync_table = sa.Table(
     "sync_state",
     metadata,
-    sa.Column("folder", sa.String(500), primary_key=True),
+    sa.Column("folder", sa.Text, primary_key=True),
     sa.Column("uidvalidity", sa.BigInteger, nullable=False),
     sa.Column("last_uid", sa.BigInteger, nullable=False),
 )
@@ -103,8 +103,20 @@ leases_table = sa.Table(
     "leases",
     metadata,
     sa.Column("name", sa.String(100), primary_key=True),
-    sa.Column("holder", sa.String(200), nullable=False),
+    sa.Column("holder", sa.Text, nullable=False),
     sa.Column("expires_at", sa.String(40), nullable=False),
+)
+
+#: the files of a local maildir already read, by the unique part of their
+#: name (before ":2,"), so a poll reads only what is new
+seen_files_table = sa.Table(
+    "seen_files",
+    metadata,
+    sa.Column("folder", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    #: it was a status-thread member (stored); the others are screened again
+    #: when the set of status mails changes
+    sa.Column("member", sa.Boolean, nullable=False, default=False),
 )
 
 
@@ -134,11 +146,39 @@ def _messages_verification(conn: Connection) -> None:
         )
 
 
+#: (table, column) that hold text from mail or from the host: unbounded
+_UNBOUNDED = (
+    ("events", "item"),
+    ("events", "actor"),
+    ("events", "source"),
+    ("messages", "message_id"),
+    ("messages", "origin"),
+    ("messages", "from_addr"),
+    ("proposals", "message_id"),
+    ("proposals", "item"),
+    ("proposals", "who"),
+    ("proposals", "decided_by"),
+    ("sync_state", "folder"),
+    ("leases", "holder"),
+)
+
+
+def _unbounded_text(conn: Connection) -> None:
+    # PostgreSQL enforces VARCHAR(n), SQLite does not: a long display name or
+    # Message-ID stopped the poll on PostgreSQL alone. SQLite needs nothing.
+    if conn.dialect.name != "postgresql":
+        return
+    for table, column in _UNBOUNDED:
+        conn.execute(sa.text(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT"))
+
+
 #: name -> step, applied in order; never edit a step once released, add one
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0001_initial", _create_all),
     ("0002_outbox_attempted_at", _outbox_attempted_at),
     ("0003_messages_verification", _messages_verification),
+    ("0004_seen_files", lambda conn: seen_files_table.create(conn, checkfirst=True)),
+    ("0005_unbounded_text", _unbounded_text),
 )
 
 

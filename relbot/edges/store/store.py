@@ -1,7 +1,8 @@
 """The store: events, messages, proposals, sync state and the outbox.
 
-SQLAlchemy Core over a SQLite file by default; only portable SQL, so the same
-code runs on PostgreSQL. Events are the source of truth: the tracker is
+SQLAlchemy Core over a SQLite file by default, or PostgreSQL
+(``postgresql+psycopg://``); only portable SQL, and the same transaction rules
+on both (``relbot.edges.store.dialects``). Events are the source of truth: the tracker is
 ``fold(store.events())``. Schema changes are named migrations, each applied
 and recorded in its own transaction.
 
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from relbot.core.tracker.events import Event, fold
 from relbot.core.tracker.model import Tracker
-from relbot.edges.store.dialects import error_reason, sqlite_begin, sqlite_pragmas
+from relbot.edges.store.dialects import error_reason, make_engine, shown_url
 from relbot.edges.store.rows import MessageRow, ProposalRow, event_from_row, proposal_from_row
 from relbot.edges.store.schema import (
     MIGRATIONS,
@@ -58,18 +59,22 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        #: the url as it may be shown: a password in it is masked
+        self.shown_url = url_text = shown_url(url)
         try:
             if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = sa.create_engine(url)
-            if self.engine.dialect.name == "sqlite":
-                sa.event.listen(self.engine, "connect", sqlite_pragmas)
-                sa.event.listen(self.engine, "begin", sqlite_begin)
+            self.engine: Engine = make_engine(url)
             self.migrate()
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the store {url}: {error_reason(exc)}") from exc
+            raise StoreError(f"cannot open the store {url_text}: {error_reason(exc)}") from exc
         except OSError as exc:
-            raise StoreError(f"cannot open the store {url}: {exc}") from exc
+            raise StoreError(f"cannot open the store {url_text}: {exc}") from exc
+        except ImportError as exc:
+            raise StoreError(
+                f"cannot open the store {url_text}: no database driver ({exc}); for PostgreSQL "
+                "install relbot[postgresql] and write the url as postgresql+psycopg://..."
+            ) from exc
 
     # -- schema ------------------------------------------------------------
 
