@@ -122,6 +122,35 @@ def child(mode: str, mbox: Path, project: Path | None) -> dict[str, Any]:
             n += 1
             del msg
         result.update(messages=n)
+    elif mode == "headers":
+        import email.parser
+        import email.policy
+
+        parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+        started, cpu = time.perf_counter(), time.process_time()
+        n = 0
+        for mail in iter_mbox(mbox):
+            msg = parser.parsebytes(mail.raw)
+            n += 1
+            del msg
+        result.update(messages=n)
+    elif mode == "screen":
+        # relbot's header screen alone, as ingest runs it on every message:
+        # what a backfill costs before any thread member is read
+        from relbot.cli.base import Env
+        from relbot.ingest import Ingestor
+
+        assert project is not None
+        env = Env(project / "config.toml")
+        started, cpu = time.perf_counter(), time.process_time()
+        ingestor = Ingestor(env.service, now=env.now)
+        n = members = 0
+        for mail in iter_mbox(mbox):
+            _msgid, membership = ingestor.screen(mail.raw)
+            n += 1
+            members += membership.member
+        env.service.close()
+        result.update(messages=n, members=members)
     elif mode == "relbot":
         from relbot.cli import main
 
@@ -209,7 +238,7 @@ def backfill(sizes: tuple[int, ...] = (5000, 20000), seed: int = 42) -> dict[str
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--child", choices=("read", "stdlib", "relbot"))
+    ap.add_argument("--child", choices=("read", "stdlib", "headers", "screen", "relbot"))
     ap.add_argument("--mbox", type=Path)
     ap.add_argument("--project", type=Path)
     ap.add_argument("--sizes", default="5000,20000")

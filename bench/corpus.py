@@ -325,13 +325,13 @@ class Corpus:
         self.stats.thread_replies += 1
         if not kind and self.status_replies and rng.random() < 0.3:
             parent = rng.choice(self.status_replies[-20:])
-            name, addr = rng.choice(PEOPLE)
+            name, addr = self._replier(rng.choice(PEOPLE))
             first = _new_text(parent.text).strip().split("\n", 1)[0]
             body = (
                 f"On {self._date_text()}, someone wrote:\n"
                 + "".join(f"> {line}\n" for line in parent.text.strip().splitlines())
                 + "\n"
-                + rng.choice(FOLLOW_UPS).format(name=name.split()[0])
+                + self._follow_up(rng.choice(FOLLOW_UPS)).format(name=name.split()[0])
                 + "\n\n"
                 + (f"(re: {first[:40]})\n\n" if rng.random() < 0.2 else "")
                 + f"{name.split()[0]}.\n"
@@ -365,6 +365,24 @@ class Corpus:
         raw = self._compose(name, addr, "Re: " + STATUS_SUBJECT, msgid, refs, body, cc_status=True)
         self.status_replies.append(_Thread(msgid, STATUS_SUBJECT, refs, body.split("\n", 1)[1]))
         return raw
+
+    # -- hooks a corpus with other headers or speakers overrides -------------------
+
+    def _replier(self, person: tuple[str, str]) -> tuple[str, str]:
+        """Who answers an earlier status-thread reply (drawn by the caller)."""
+        return person
+
+    def _follow_up(self, text: str) -> str:
+        """What an answer to an earlier status-thread reply says (drawn by the caller)."""
+        return text
+
+    def _dress(self, headers: list[str], name: str, addr: str, msgid: str) -> str:
+        """The header block of a message whose own fields are ``headers``.
+
+        The body's size is already fixed from the undressed block, so a corpus
+        with longer headers carries the same bodies.
+        """
+        return "\n".join(headers) + "\n"
 
     def _quote_before(self, item: str, size: int) -> str:
         """Quoted status-mail lines just above ``item``, about ``size`` bytes."""
@@ -501,6 +519,7 @@ class Corpus:
         head = "\n".join(headers) + "\n"
         # what the body may take so the whole message comes out near ``target``
         budget = target - len(head) - len(footer) - 80 if target else 0
+        head = self._dress(headers, name, addr, msgid)
         # thread replies stay single-part plain text more often, as on the real list
         if rng.random() < (0.15 if cc_status else 0.31):
             self.stats.multipart += 1
