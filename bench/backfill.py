@@ -138,7 +138,7 @@ def child(mode: str, mbox: Path, project: Path | None) -> dict[str, Any]:
         # relbot's header screen alone, as ingest runs it on every message:
         # what a backfill costs before any thread member is read
         from relbot.cli.base import Env
-        from relbot.ingest import Ingestor
+        from relbot.service.ingest import Ingestor
 
         assert project is not None
         env = Env(project / "config.toml")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import _FROM_LINE, Corpus, CorpusStats  # noqa: E402
+from bench.corpus import _FROM_LINE, Corpus, CorpusStats
 
 #: the release manager of the corpus's status mail, as config.toml names him
 RELEASE_MANAGER = ("Ian Campbell", "ian.campbell@citrix.com")
@@ -326,9 +326,7 @@ class RealCorpus(Corpus):
         rng = self.hrng
         if provider != "outlook":
             return [f"X-Spam-Score: -{rng.randint(1, 9)}.{rng.randint(0, 9)}"]
-        info = "\n ".join(
-            f"=?utf-8?B?{_b64(rng, 45)}?=" for _ in range(rng.randint(8, 20))
-        )
+        info = "\n ".join(f"=?utf-8?B?{_b64(rng, 45)}?=" for _ in range(rng.randint(8, 20)))
         return [
             "X-EOPAttributedMessage: 0",
             "X-MS-PublicTrafficType: Email",
@@ -361,7 +359,6 @@ class RealCorpus(Corpus):
 def _fold_cc(field: str) -> str:
     name, _, value = field.partition(": ")
     return f"{name}: " + _fold_list([v.strip() for v in value.split(",")])
-
 
 
 def write_mbox(

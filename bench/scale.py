@@ -55,8 +55,8 @@ HEAVY = (
     "mailparser",
     "jinja2",
     "rich",
-    "relbot.core.phrases",
-    "relbot.core.reply",
+    "relbot.core.replies.phrases",
+    "relbot.core.replies.reply",
 )
 
 
@@ -79,9 +79,7 @@ def _rounds(
     return {m: _median_run(r) for m, r in runs.items()}
 
 
-def backfill_bench(
-    work: Path, sizes: tuple[int, ...], reps: int, seed: int = 42
-) -> dict[str, Any]:
+def backfill_bench(work: Path, sizes: tuple[int, ...], reps: int, seed: int = 42) -> dict[str, Any]:
     """Real-like mboxes of each size, and the plain corpus at the largest."""
     out: dict[str, Any] = {"sizes": list(sizes), "seed": seed, "real": {}, "plain": {}}
     modes = ("stdlib", "headers", "relbot", "screen")
@@ -199,13 +197,50 @@ def startup_bench(work: Path, reps: int) -> dict[str, Any]:
 # -- render ---------------------------------------------------------------------
 
 
-_WORDS = (
-    "libxl xl hypervisor p2m grant table event channel qemu upstream blkback netback "
-    "save restore migration passthrough hotplug ballooning scheduler credit2 vNUMA "
-    "xenstore stub domain ARM x86 IOMMU shadow paging HVM PV console logging"
-).split()
+_WORDS = tuple(
+    [
+        "libxl",
+        "xl",
+        "hypervisor",
+        "p2m",
+        "grant",
+        "table",
+        "event",
+        "channel",
+        "qemu",
+        "upstream",
+        "blkback",
+        "netback",
+        "save",
+        "restore",
+        "migration",
+        "passthrough",
+        "hotplug",
+        "ballooning",
+        "scheduler",
+        "credit2",
+        "vNUMA",
+        "xenstore",
+        "stub",
+        "domain",
+        "ARM",
+        "x86",
+        "IOMMU",
+        "shadow",
+        "paging",
+        "HVM",
+        "PV",
+        "console",
+        "logging",
+    ]
+)
 _OWNERS = ("Ian J", "George Dunlap", "Stefano Stabellini", "Roger Pau Monne", "Wei Liu")
-_SECTIONS = ("hypervisor, blockers", "tools, blockers", "hypervisor, nice to have", "tools, nice to have")
+_SECTIONS = (
+    "hypervisor, blockers",
+    "tools, blockers",
+    "hypervisor, nice to have",
+    "tools, nice to have",
+)
 
 
 def status_mail(items: int, week: int, seed: int = 7) -> bytes:
@@ -258,7 +293,7 @@ def render_child(project: Path) -> dict[str, Any]:
     import datetime as dt
 
     from relbot.cli.base import Env
-    from relbot.statusmail import render_week
+    from relbot.service.statusmail import render_week
 
     env = Env(project / "config.toml")
     service = env.service
