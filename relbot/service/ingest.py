@@ -27,6 +27,7 @@ from relbot.core.replies.actions import REVIEW_KINDS, Action, ActionKind
 from relbot.core.replies.message import Message, read_header_fields, read_message
 from relbot.core.replies.quotes import split_body
 from relbot.core.replies.reply import action_events, sender_of
+from relbot.core.replies.screen import may_be_member, thread_keys
 from relbot.core.replies.threads import (
     Guards,
     Membership,
@@ -134,8 +135,22 @@ class Ingestor:
     # -- deciding from headers ---------------------------------------------
 
     def screen(self, header_bytes: bytes) -> tuple[str, Membership]:
-        """(message id, membership) from the header block alone; counts it scanned."""
+        """(message id, membership) from the header block alone; counts it scanned.
+
+        Membership is decided first, from the raw thread keys: only a message
+        that can be a member is decoded in full and meets the loop guards.
+        """
         self.report.scanned += 1
+        keys = thread_keys(header_bytes)
+        if keys is not None:
+            msgid = keys.message_id or synthetic_id(header_bytes)
+            if msgid in self.known:
+                self.report.duplicates += 1
+                return msgid, Membership(False, 0.0, "already read")
+            if not may_be_member(
+                keys, self.thread_ids, self.status_subjects, also=_PREVIEW_ID.match
+            ):
+                return msgid, Membership(False)
         head = read_header_fields(header_bytes, screen=True)
         msgid = head.message_id or synthetic_id(header_bytes)
         if len(msgid) > MAX_ID_LENGTH:  # longer than a header line: no index may choke on it

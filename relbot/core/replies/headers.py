@@ -176,6 +176,11 @@ def header_block(data: bytes) -> bytes:
     """``data`` up to the end of its header block: the parser never sees the body."""
     if data[:1] in (b"\n", b"\r"):
         return b""
+    # nearly every block ends at the first LF LF and holds no CR before it:
+    # two plain searches, where the regex would walk every byte
+    end = data.find(b"\n\n")
+    if b"\r" not in (data if end < 0 else data[:end]):
+        return data if end < 0 else data[: end + 1]
     blank = _BLANK_LINE.search(data)
     return data if blank is None else data[: blank.start() + 1]
 
