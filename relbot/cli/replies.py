@@ -66,8 +66,9 @@ def parse_reply(env: Env, message: Path, as_json: bool) -> None:
 def ingest(env: Env, paths: tuple[Path, ...]) -> None:
     """Process messages from .eml files, maildirs or mbox files, each once."""
     ingestor = Ingestor(env.service, now=env.now)
-    for mail in iter_paths(paths):
-        ingestor.offer(mail)
+    with ingestor.units.batched():
+        for mail in iter_paths(paths):
+            ingestor.offer(mail)
     for line in ingestor.report.lines:
         click.echo(line)
     click.echo(ingestor.report.summary())

@@ -18,6 +18,7 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from sqlalchemy.engine import Connection
 
@@ -51,6 +52,7 @@ from relbot.service.understanding import (
     reply_rules,
     understand,
 )
+from relbot.service.units import Units
 from relbot.service.wiring import Service
 
 log = logging.getLogger("relbot.service.ingest")
@@ -84,8 +86,8 @@ class IngestReport:
         )
 
 
-#: parsed messages kept for the answers that follow them
-PARSED_KEPT = 64
+#: parsed messages kept (text and sender, no other header) for the answers that follow them
+PARSED_KEPT = 512
 #: a Message-ID longer than a header line may be (RFC 5322) is keyed by a hash of it
 MAX_ID_LENGTH = 998
 
@@ -112,6 +114,8 @@ class Ingestor:
         self.max_bytes = cfg.parsing.max_message_bytes
         self.report = IngestReport()
         self.history = History(self.store)
+        #: one transaction per member, or batches of them (``units.batched()``)
+        self.units = Units(self.store)
         #: the latest messages read, by Message-ID: the parents of answers
         self._parsed: dict[str, Message] = {}
         self.known: set[str] = self.store.known_message_ids()
@@ -195,7 +199,7 @@ class Ingestor:
             problem = self._too_large(raw)
         else:
             try:
-                with self.store.transaction() as conn:
+                with self.units.unit() as conn:
                     outcome = self._apply(conn, raw, msgid, mail.origin, member)
                     if on_commit is not None:
                         on_commit(conn)
@@ -216,7 +220,7 @@ class Ingestor:
         self, raw: bytes, msgid: str, origin: str, reason: str, on_commit: OnCommit | None
     ) -> None:
         log.warning("%s: quarantined <%s>: %s", origin, msgid, reason)
-        with self.store.transaction() as conn:
+        with self.units.unit() as conn:
             self.store.record_message(
                 conn,
                 message_id=msgid,
@@ -354,7 +358,7 @@ class Ingestor:
         if not msg.in_reply_to or not is_release_manager(sender, self.rules.policy):
             return 0
         parent = msg.in_reply_to[0]
-        waiting = [p for p in self.store.proposals("pending", conn) if p.message_id == parent]
+        waiting = self.store.proposals_for(parent, "pending", conn)
         if not waiting:
             return 0
         agreed = agreed_evidence(split_body(msg.text))
@@ -393,8 +397,9 @@ class Ingestor:
         return parsed
 
     def _keep_parsed(self, msg: Message) -> None:
-        # answers usually follow their parent within a few messages
-        self._parsed[msg.message_id] = msg
+        # answers usually follow their parent within a few messages; an answer
+        # reads only its parent's text and sender, so the other fields go
+        self._parsed[msg.message_id] = replace(msg, headers=MappingProxyType({}))
         while len(self._parsed) > PARSED_KEPT:
             del self._parsed[next(iter(self._parsed))]
 

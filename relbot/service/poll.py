@@ -176,9 +176,10 @@ def poll_local_once(service: Service, *, now: Callable[[], dt.datetime]) -> Poll
         return PollReport(IngestReport(), 0, time.perf_counter() - started)
     ingestor = Ingestor(service, now=now)
     size = 0
-    for mail in iter_paths([path]):
-        size += len(mail.raw)
-        ingestor.offer(mail)
+    with ingestor.units.batched():
+        for mail in iter_paths([path]):
+            size += len(mail.raw)
+            ingestor.offer(mail)
     with service.store.transaction() as conn:
         service.store.set_sync_state(conn, key, *stamp)
     return PollReport(ingestor.report, size, time.perf_counter() - started)

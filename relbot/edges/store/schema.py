@@ -71,6 +71,9 @@ proposals_table = sa.Table(
     sa.Column("decided_by", sa.Text),
 )
 
+#: pending proposals are looked up by the message they answer (an RM's agreement)
+proposals_by_message = sa.Index("ix_proposals_message_id", proposals_table.c.message_id)
+
 sync_table = sa.Table(
     "sync_state",
     metadata,
@@ -172,6 +175,11 @@ def _unbounded_text(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT"))
 
 
+def _proposals_by_message(conn: Connection) -> None:
+    # a store made by 0001 after the index was declared has it already
+    proposals_by_message.create(conn, checkfirst=True)
+
+
 #: name -> step, applied in order; never edit a step once released, add one
 MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0001_initial", _create_all),
@@ -179,6 +187,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[Connection], None]], ...] = (
     ("0003_messages_verification", _messages_verification),
     ("0004_seen_files", lambda conn: seen_files_table.create(conn, checkfirst=True)),
     ("0005_unbounded_text", _unbounded_text),
+    ("0006_proposals_by_message", _proposals_by_message),
 )
 
 

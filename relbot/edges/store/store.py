@@ -301,6 +301,29 @@ class Store:
         with self._conn(conn) as c:
             return [proposal_from_row(r) for r in c.execute(query)]
 
+    def proposals_for(
+        self, message_id: str, state: str | None = "pending", conn: Connection | None = None
+    ) -> list[ProposalRow]:
+        """The proposals a message made, by its Message-ID (an index lookup, never a scan)."""
+        query = (
+            sa.select(proposals_table)
+            .where(proposals_table.c.message_id == message_id)
+            .order_by(proposals_table.c.id)
+        )
+        if state is not None:
+            query = query.where(proposals_table.c.state == state)
+        with self._conn(conn) as c:
+            return [proposal_from_row(r) for r in c.execute(query)]
+
+    @contextmanager
+    def savepoint(self, conn: Connection) -> Iterator[Connection]:
+        """A unit inside ``conn``'s transaction: on an error only the unit is taken back."""
+        try:
+            with conn.begin_nested():
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"store: {error_reason(exc)}") from exc
+
     def proposal(self, proposal_id: int, conn: Connection | None = None) -> ProposalRow | None:
         query = sa.select(proposals_table).where(proposals_table.c.id == proposal_id)
         with self._conn(conn) as c:
