@@ -16,7 +16,7 @@ Four measurements, each in child processes of its own (``bench/backfill.py``'s
   the thread members cost, and per member it should not grow with their number.
 * ``startup``: wall time of ``python -m relbot --help`` and ``python -m relbot
   show`` against ``python -c pass``, each run several times interleaved; and
-  which modules ``relbot show`` imports (``python -X importtime``).
+  which modules ``relbot show`` loads (``sys.modules`` at its end).
 * ``render``: ``render_week`` (events loaded and folded, the view built, the
   template rendered) in a fresh process, for a tracker of 50 items and one of
   1,000, each after two weeks of status mails.
@@ -149,18 +149,24 @@ def _wall(argv: list[str]) -> float:
     return took
 
 
+_PROBE = """
+import runpy, sys
+sys.argv = ["relbot", *sys.argv[1:]]
+try:
+    runpy.run_module("relbot", run_name="__main__")
+except SystemExit as exc:
+    if exc.code:
+        raise
+print("\\n".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
 def imported_modules(argv: list[str]) -> list[str]:
-    """The modules a command imports, from ``python -X importtime``."""
+    """The modules a relbot command loads (``sys.modules`` at its end, in a fresh process)."""
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", *argv], cwd=REPO, capture_output=True, check=False
+        [sys.executable, "-c", _PROBE, *argv], cwd=REPO, capture_output=True, check=True
     )
-    names = []
-    for line in proc.stderr.decode().splitlines():
-        if line.startswith("import time:") and "|" in line:
-            name = line.rsplit("|", 1)[1].strip()
-            if name != "imported package":
-                names.append(name)
-    return names
+    return proc.stderr.decode().split()
 
 
 def startup_bench(work: Path, reps: int) -> dict[str, Any]:
@@ -179,8 +185,8 @@ def startup_bench(work: Path, reps: int) -> dict[str, Any]:
             times[key].append(_wall(argv))
     medians = {k: statistics.median(v) for k, v in times.items()}
     base = medians["python -c pass"]
-    show_modules = imported_modules(["-m", "relbot", "--config", config, "show"])
-    help_modules = imported_modules(["-m", "relbot", "--help"])
+    show_modules = imported_modules(["--config", config, "show"])
+    help_modules = imported_modules(["--help"])
     shutil.rmtree(project, ignore_errors=True)
     return {
         "reps": reps,

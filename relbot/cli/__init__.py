@@ -1,19 +1,13 @@
 """The ``relbot`` command line.
 
 The group and its shared options live in ``base``; every other module in this
-package adds its commands to that group and is imported here, so a command
-family is one file.
+package adds its commands to that group, so a command family is one file.
+``base.COMMANDS`` names each command's module, which is imported only when
+the command runs: a command pays for the imports it needs and no others.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from relbot.cli.base import main
-
-for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-    if _info.name != "base":
-        importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = ["main"]

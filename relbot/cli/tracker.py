@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from relbot.cli.base import Env, main, pass_env
-from relbot.core.replies.pointers import find_pointers
 from relbot.core.tracker.events import Event, Kind, describe_event, fold, undone_seqs
 from relbot.core.tracker.model import (
     Status,
@@ -290,6 +289,8 @@ def link(env: Env, item_id: str, url: str, title: str) -> None:
     """Attach a pointer (URL, <message-id>, tracker id) to ITEM_ID."""
     _, key = _existing(env, item_id)
     prefixes = env.service.config.parsing.tracker_prefixes
+    from relbot.core.replies.pointers import find_pointers  # the reply stack, for this command only
+
     pointers = find_pointers(url, tracker_prefixes=prefixes)
     if not pointers:
         example = f"{prefixes[0]}-28" if prefixes else "XSA-123"

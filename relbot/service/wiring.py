@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from relbot.core.identity import Verification, header_fields, verify_sender
 from relbot.core.settings import Config
 from relbot.core.tracker.events import Event, Kind
 from relbot.core.tracker.model import Item, Tracker, item_number
@@ -22,6 +21,7 @@ from relbot.edges.store.store import Store
 from relbot.errors import UsageError
 
 if TYPE_CHECKING:
+    from relbot.core.identity import Verification
     from relbot.edges.imap.client import ImapSource
     from relbot.edges.transport import Transport
 
@@ -128,6 +128,9 @@ class Service:
 
         One per run of messages: the DKIM keys it looks up are remembered.
         """
+        # the mail-reading stack, loaded by the commands that read mail only
+        from relbot.core.identity import header_fields, verify_sender
+
         trust = self.config.trust
         if trust.mode != "dkim":
             return lambda raw: verify_sender(header_fields(raw), None, trust)

@@ -13,13 +13,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
 from relbot.core.replies.cues import CUES, TRIGGERS, Cue
 from relbot.core.replies.pointers import join_wrapped_urls
 
-# fmt: on
-_COMPILED = tuple((cue, re.compile(p, re.IGNORECASE), conf) for cue, p, conf in CUES)
-_TRIGGER_RES = {cue: re.compile(p, re.IGNORECASE) for cue, p in TRIGGERS.items()}
+
+@cache
+def _compiled() -> tuple[tuple[Cue, re.Pattern[str], float], ...]:
+    """The cue table's patterns, compiled on first use: importing costs nothing."""
+    return tuple((cue, re.compile(p, re.IGNORECASE), conf) for cue, p, conf in CUES)
+
+
+@cache
+def _triggers() -> dict[Cue, re.Pattern[str]]:
+    return {cue: re.compile(p, re.IGNORECASE) for cue, p in TRIGGERS.items()}
+
+
 #: a sentence longer than this is not a person's sentence; only its head is read
 MAX_SENTENCE_CHARS = 600
 
@@ -118,8 +128,8 @@ def find_cues(sentence: Sentence) -> list[Hit]:
     """Every cue a sentence holds, negated and conditional ones left out."""
     text = sentence.text.replace("\u2019", "'")
     hits: list[Hit] = []
-    triggered = {cue for cue, trigger in _TRIGGER_RES.items() if trigger.search(text)}
-    for cue, pattern, conf in _COMPILED:
+    triggered = {cue for cue, trigger in _triggers().items() if trigger.search(text)}
+    for cue, pattern, conf in _compiled():
         if cue not in triggered:
             continue
         m = pattern.search(text)
