@@ -18,7 +18,7 @@ from relbot.core.replies.headers import decode_bytes
 from relbot.core.replies.message import read_message
 from relbot.core.settings import Config
 from relbot.core.statusmail.reader import read_status_mail
-from relbot.core.tracker.events import Event, Kind
+from relbot.core.tracker.events import Event, Kind, fold
 from relbot.core.tracker.guard import check_import
 from relbot.core.tracker.model import Milestone, Tracker
 from relbot.core.tracker.reconcile import outline_events
@@ -185,8 +185,8 @@ def changes_since(events: Sequence[Event], before: dt.datetime) -> tuple[dt.date
 def render_week(service: Service, *, today: dt.date, now: dt.datetime | None = None) -> str:
     """The status mail's body for the week of ``today``."""
     moment = now or dt.datetime.combine(today, dt.time(23, 59), tzinfo=dt.UTC)
-    events = service.store.events()
-    return render_text(service.config, service.store.tracker(), events, today=today, now=moment)
+    events = service.store.events()  # read once: the tracker is their fold
+    return render_text(service.config, fold(events), events, today=today, now=moment)
 
 
 def render_text(

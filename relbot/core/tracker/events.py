@@ -185,11 +185,8 @@ def _add(state: Tracker, e: Event) -> Tracker:
     sections = state.sections
     if section and state.section(section) is None:
         sections = (*sections, Section(key=section, title=section))
-    return replace(
-        state,
-        items=(*state.items, item),
-        sections=sections,
-        next_id=max(state.next_id, item_number(item_id) + 1),
+    return state.with_new_item(
+        item, sections=sections, next_id=max(state.next_id, item_number(item_id) + 1)
     )
 
 

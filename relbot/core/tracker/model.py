@@ -189,8 +189,33 @@ class StatusMail:
 
 
 @dataclass(frozen=True, slots=True)
+class _Index:
+    """Where each item sits in ``Tracker.items``, and each parent's children."""
+
+    pos: dict[str, int]
+    #: parent id (None: top level) -> positions of its children, in order
+    kids: dict[str | None, list[int]]
+    #: every item id is unique (else lookups fall back to the plain scans)
+    unique: bool
+
+
+def _index_of(items: tuple[Item, ...]) -> _Index:
+    pos: dict[str, int] = {}
+    kids: dict[str | None, list[int]] = {}
+    for number, it in enumerate(items):
+        pos.setdefault(it.id, number)
+        kids.setdefault(it.parent, []).append(number)
+    return _Index(pos, kids, len(pos) == len(items))
+
+
+@dataclass(frozen=True, slots=True)
 class Tracker:
-    """The whole state of one release's list."""
+    """The whole state of one release's list.
+
+    Lookups by id and by parent go through an index built on first use and
+    carried to the next tracker when an event replaces or adds one item, so
+    folding events and rendering stay linear in the number of items.
+    """
 
     release: str = ""
     next_release: str = ""
@@ -202,14 +227,20 @@ class Tracker:
     status_mails: tuple[StatusMail, ...] = ()
     next_id: int = 1
     removed: frozenset[str] = field(default_factory=frozenset)
+    _idx: _Index | None = field(default=None, init=False, repr=False, compare=False, hash=False)
 
     # -- lookups -----------------------------------------------------------
 
+    def _index(self) -> _Index:
+        idx = self._idx
+        if idx is None:
+            idx = _index_of(self.items)
+            object.__setattr__(self, "_idx", idx)
+        return idx
+
     def item(self, item_id: str) -> Item | None:
-        for it in self.items:
-            if it.id == item_id:
-                return it
-        return None
+        at = self._index().pos.get(item_id)
+        return None if at is None else self.items[at]
 
     def section(self, key: str) -> Section | None:
         for sec in self.sections:
@@ -217,34 +248,39 @@ class Tracker:
                 return sec
         return None
 
+    def _kids(self, parent: str | None) -> list[Item]:
+        items = self.items
+        return [items[at] for at in self._index().kids.get(parent, ())]
+
     def children(self, item_id: str | None, section: str | None = None) -> tuple[Item, ...]:
         """Direct children of an item, or the top-level items of a section."""
         return tuple(
-            it
-            for it in self.items
-            if it.parent == item_id and (section is None or it.section == section)
+            it for it in self._kids(item_id) if section is None or it.section == section
         )
 
     def walk(self, section: str) -> Iterator[tuple[int, Item]]:
         """Items of a section depth-first in display order, with their depth."""
-
-        def visit(parent: str | None, depth: int) -> Iterator[tuple[int, Item]]:
-            for it in self.items:
-                if it.parent == parent and it.section == section:
-                    yield depth, it
-                    yield from visit(it.id, depth + 1)
-
-        yield from visit(None, 0)
+        # an explicit stack: nesting depth is whatever the mail had
+        stack: list[tuple[int, list[Item], int]] = [(0, self._kids(None), 0)]
+        while stack:
+            depth, siblings, at = stack.pop()
+            while at < len(siblings) and siblings[at].section != section:
+                at += 1
+            if at == len(siblings):
+                continue
+            it = siblings[at]
+            yield depth, it
+            stack.append((depth, siblings, at + 1))
+            stack.append((depth + 1, self._kids(it.id), 0))
 
     def descendants(self, item_id: str) -> tuple[str, ...]:
         found: list[str] = []
         frontier = [item_id]
         while frontier:
             current = frontier.pop()
-            for it in self.items:
-                if it.parent == current:
-                    found.append(it.id)
-                    frontier.append(it.id)
+            for it in self._kids(current):
+                found.append(it.id)
+                frontier.append(it.id)
         return tuple(found)
 
     def status_mail(self, message_id: str) -> StatusMail | None:
@@ -258,4 +294,22 @@ class Tracker:
 
     def with_item(self, item: Item) -> Tracker:
         """This tracker with ``item`` replacing the item of the same id."""
-        return replace(self, items=tuple(item if it.id == item.id else it for it in self.items))
+        idx = self._index()
+        at = idx.pos.get(item.id)
+        if at is None or not idx.unique:
+            return replace(self, items=tuple(item if it.id == item.id else it for it in self.items))
+        new = replace(self, items=(*self.items[:at], item, *self.items[at + 1 :]))
+        if self.items[at].parent == item.parent:
+            object.__setattr__(new, "_idx", idx)  # the same ids in the same places
+        return new
+
+    def with_new_item(self, item: Item, **changes: object) -> Tracker:
+        """This tracker with ``item`` added last (and ``changes`` to other fields)."""
+        new = replace(self, items=(*self.items, item), **changes)  # type: ignore[arg-type]
+        idx = self._idx
+        if idx is not None and idx.unique and item.id not in idx.pos:
+            at = len(self.items)
+            kids = dict(idx.kids)
+            kids[item.parent] = [*kids.get(item.parent, ()), at]
+            object.__setattr__(new, "_idx", _Index({**idx.pos, item.id: at}, kids, True))
+        return new
