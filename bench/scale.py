@@ -29,7 +29,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -88,7 +91,7 @@ def backfill_bench(work: Path, sizes: tuple[int, ...], reps: int, seed: int = 42
         stats, headers = realcorpus.write_mbox(mbox, n, seed)
         entry: dict[str, Any] = {
             "corpus": stats.summary(),
-            "headers": headers,
+            "header_summary": headers,
             "mbox_mb": mbox.stat().st_size / 1e6,
             "read": run_child("read", mbox),
         }
@@ -113,6 +116,9 @@ def _ratios(entry: dict[str, Any]) -> None:
     entry["vs_stdlib"] = relbot / entry["stdlib"]["rate"]
     # how many times slower than the header scan (the goal: at most 1.5)
     entry["vs_headers"] = entry["headers"]["rate"] / relbot
+    # the same by CPU seconds, which other work on a shared machine does not move
+    entry["vs_stdlib_cpu"] = entry["stdlib"]["cpu"] / entry["relbot"]["cpu"]
+    entry["vs_headers_cpu"] = entry["relbot"]["cpu"] / entry["headers"]["cpu"]
 
 
 def members_bench(
@@ -127,26 +133,33 @@ def members_bench(
         entry.update(_rounds(work, f"members-{share}", mbox, ("relbot", "screen"), reps))
         members = entry["relbot"]["members"]
         extra = entry["relbot"]["seconds"] - entry["screen"]["seconds"]
+        extra_cpu = entry["relbot"]["cpu"] - entry["screen"]["cpu"]
         entry["members"] = members
         entry["member_seconds"] = extra
         entry["per_member_ms"] = 1000 * extra / max(1, members)
+        entry["per_member_cpu_ms"] = 1000 * extra_cpu / max(1, members)
         out["shares"][str(share)] = entry
         mbox.unlink()
-    per = [e["per_member_ms"] for e in out["shares"].values()]
-    out["ratio"] = max(per) / min(per) if min(per) > 0 else float("inf")
+    for key, name in (("per_member_ms", "ratio"), ("per_member_cpu_ms", "ratio_cpu")):
+        per = [e[key] for e in out["shares"].values()]
+        out[name] = max(per) / min(per) if min(per) > 0 else float("inf")
     return out
 
 
 # -- startup --------------------------------------------------------------------
 
 
-def _wall(argv: list[str]) -> float:
+def _wall(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one command in a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(argv, cwd=REPO, capture_output=True, check=False)
     took = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)}: exit {proc.returncode}\n{proc.stderr.decode()}")
-    return took
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return took, cpu
 
 
 _PROBE = """
@@ -178,12 +191,16 @@ def startup_bench(work: Path, reps: int) -> dict[str, Any]:
         "relbot show": [sys.executable, "-m", "relbot", "--config", config, "show"],
     }
     times: dict[str, list[float]] = {k: [] for k in commands}
+    cpus: dict[str, list[float]] = {k: [] for k in commands}
     for argv in commands.values():
         _wall(argv)  # warm the file cache and the bytecode
     for _ in range(reps):
         for key, argv in commands.items():
-            times[key].append(_wall(argv))
+            wall, cpu = _wall(argv)
+            times[key].append(wall)
+            cpus[key].append(cpu)
     medians = {k: statistics.median(v) for k, v in times.items()}
+    cpu_medians = {k: statistics.median(v) for k, v in cpus.items()}
     base = medians["python -c pass"]
     show_modules = imported_modules(["--config", config, "show"])
     help_modules = imported_modules(["--help"])
@@ -192,6 +209,12 @@ def startup_bench(work: Path, reps: int) -> dict[str, Any]:
         "reps": reps,
         "median": medians,
         "over_python": {k: v - base for k, v in medians.items() if k != "python -c pass"},
+        "cpu": cpu_medians,
+        "cpu_over_python": {
+            k: v - cpu_medians["python -c pass"]
+            for k, v in cpu_medians.items()
+            if k != "python -c pass"
+        },
         "show_modules": len(show_modules),
         "help_modules": len(help_modules),
         "show_heavy": sorted(
@@ -344,6 +367,23 @@ def render_bench(work: Path, sizes: tuple[int, ...], reps: int) -> dict[str, Any
 
 
 # -- everything -----------------------------------------------------------------
+
+
+def machine() -> str:
+    """CPU, memory, Python and kernel, as `lscpu` and /proc tell them."""
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem_kb = 0
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            mem_kb = int(line.split()[1])
+    return (
+        f"{os.cpu_count()} CPUs (`nproc`), {cpu}, {mem_kb / 1024 / 1024:.1f} GiB RAM, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def scale(quick: bool = False) -> dict[str, Any]:
