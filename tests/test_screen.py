@@ -43,10 +43,19 @@ def test_list_mail_takes_the_fast_path() -> None:
 
 def test_odd_blocks_go_the_careful_way() -> None:
     assert thread_keys(b"From me@x Mon Apr 16 12:00:00 2012\nSubject: x\n\nbody\n") is None
-    assert thread_keys(b"Subject: x\r\nMessage-ID: <a@b>\r\n\r\nbody\r\n") is None
+    assert thread_keys(b"Subject: x\rMessage-ID: <a@b>\n\nbody\n") is None
     assert thread_keys(b"Subject: x\nnot a header\nMessage-ID: <a@b>\n\nbody\n") is None
     assert thread_keys(b":no name\nMessage-ID: <a@b>\n\n") is None
     assert thread_keys(b"Message-ID: <a@b>") is None  # no line end, no blank line
+
+
+def test_crlf_blocks_as_imap_serves_them_take_the_fast_path() -> None:
+    crlf = LIST_MAIL.replace(b"\n", b"\r\n")
+    keys = thread_keys(crlf)
+    assert keys is not None
+    head = read_header_fields(crlf, screen=True)
+    assert (keys.message_id, keys.ids) == (head.message_id, head.thread_ids)
+    assert keys == thread_keys(LIST_MAIL)
 
 
 def test_membership_by_id_by_subject_and_not_at_all() -> None:
@@ -93,9 +102,13 @@ _KEY_PIECES = st.sampled_from(
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(_KEY_PIECES, max_size=12), st.binary(max_size=30))
-def test_fast_keys_agree_with_the_careful_read(pieces: list[bytes], tail: bytes) -> None:
+@given(st.lists(_KEY_PIECES, max_size=12), st.binary(max_size=30), st.booleans())
+def test_fast_keys_agree_with_the_careful_read(
+    pieces: list[bytes], tail: bytes, crlf: bool
+) -> None:
     raw = b"".join(pieces) + b"\n" + tail
+    if crlf:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
     keys = thread_keys(raw)
     if keys is None:
         return

@@ -7,7 +7,7 @@ and ARC signatures, list fields); reading all of them, or even splitting the
 block into lines in Python, costs as much as the stdlib's own header parse. So
 ``thread_keys`` checks the whole block's shape with one regular expression and
 picks the four fields with another: nothing is decoded. A block whose shape it
-cannot vouch for (a bare CR, an mbox ``From `` line, a field with no name, no
+cannot vouch for (a lone CR, an mbox ``From `` line, a field with no name, no
 blank line after the headers) gets None, and the caller reads it the careful way
 (``message.read_header_fields``), which agrees with the stdlib on every oddity.
 
@@ -50,7 +50,12 @@ def thread_keys(raw: bytes) -> ThreadKeys | None:
     In-Reply-To fields, every References field.
     """
     block = header_block(raw)
-    if not block.endswith(b"\n") or b"\r" in block:
+    if b"\r" in block:
+        # CRLF throughout (as IMAP serves it) reads the same with LF; a lone CR does not
+        block = block.replace(b"\r\n", b"\n")
+        if b"\r" in block:
+            return None
+    if not block.endswith(b"\n"):
         return None
     lowered = b"\n" + block.lower()
     values: dict[bytes, list[bytes]] = {}
