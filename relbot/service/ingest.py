@@ -178,7 +178,7 @@ class Ingestor:
         msgid, member = self.screen(mail.raw)
         if not member.member:
             if on_commit is not None:
-                with self.store.transaction() as conn:
+                with self.units.unit() as conn:
                     on_commit(conn)
             return member.via or "not in a status thread"
         return self.take(mail, msgid, member, on_commit=on_commit)
