@@ -112,6 +112,7 @@ class RealCorpus(Corpus):
             "List-Id: Xen developer discussion <xen-devel.lists.xenproject.org>",
             "List-Unsubscribe: <https://lists.xenproject.org/mailman/options/xen-devel>,\n"
             " <mailto:xen-devel-request@lists.xenproject.org?subject=unsubscribe>",
+            "List-Archive: <https://lists.xenproject.org/archives/html/xen-devel>",
             "List-Post: <mailto:xen-devel@lists.xenproject.org>",
             "List-Help: <mailto:xen-devel-request@lists.xenproject.org?subject=help>",
             "List-Subscribe: <https://lists.xenproject.org/mailman/listinfo/xen-devel>,\n"
@@ -250,7 +251,7 @@ class RealCorpus(Corpus):
         return (
             f"{prefix}: v=1; a=rsa-sha256; c=relaxed/relaxed; d={domain}; "
             f"s=selector{rng.randint(1, 2)};\n\tt={int(when.timestamp())}; h={signed};\n"
-            f"\tbh={_b64(rng, 32)};\n\tb={_wrap_b64(_b64(rng, 128), 70, chr(9))}"
+            f"\tbh={_b64(rng, 32)};\n\tb={_wrap_b64(_b64(rng, 256), 70, chr(9))}"
         )
 
     def _auth(self, provider: str, domain: str, when: dt.datetime) -> list[str]:
@@ -263,9 +264,19 @@ class RealCorpus(Corpus):
             f"192.237.175.120 as permitted sender)\n\tsmtp.mailfrom=xen-devel-bounces@{LIST_HOST};"
             f"\n\tdmarc=pass (policy=quarantine) header.from={domain}"
         )
-        fields = [results]
-        if provider == "postfix" and rng.random() < 0.5:
-            fields.append(f"X-Virus-Scanned: by amavisd-new at {domain}")
+        # the list's own inbound filter adds its verdict before Mailman's hops
+        inbound = (
+            f"Authentication-Results: se1-gles-flk1.inumbo.com;\n\tdkim=pass "
+            f"header.d={domain} header.s=selector1 header.b={_b64(rng, 6)};\n\t"
+            f"spf=pass smtp.mailfrom={domain};\n\tdmarc=pass (policy=none) header.from={domain}"
+        )
+        fields = [results, inbound, f"X-Virus-Scanned: by amavisd-new at {domain}"]
+        fields.append(f"X-Spam-Level: {'*' * rng.randint(0, 3)}")
+        fields.append(
+            f"X-Spam-Status: No, score=-{rng.randint(1, 9)}.{rng.randint(0, 9)} required=5.0\n"
+            "\ttests=BAYES_00,DKIM_SIGNED,DKIM_VALID,DKIM_VALID_AU,RCVD_IN_DNSWL_MED,\n"
+            "\tSPF_HELO_NONE,SPF_PASS autolearn=ham autolearn_force=no version=3.4.6"
+        )
         if provider in ("outlook", "gmail"):
             signer = "microsoft.com" if provider == "outlook" else "google.com"
             fields += [
