@@ -74,7 +74,8 @@ _EVENTS = st.one_of(
 def test_lookups_match_a_scan(events: list[Event]) -> None:
     for step in range(len(events) + 1):
         t = fold(events[:step])
-        plain = dataclasses.replace(t)  # no index carried: built afresh
+        plain = dataclasses.replace(t, items=tuple(list(t.items)))  # another tuple: built afresh
+        assert plain.item(IDS[0]) == t.item(IDS[0])
         for tracker in (t, plain):
             for i in [*IDS, "T99"]:
                 assert tracker.item(i) == next((it for it in t.items if it.id == i), None)

@@ -192,6 +192,8 @@ class StatusMail:
 class _Index:
     """Where each item sits in ``Tracker.items``, and each parent's children."""
 
+    #: the items indexed: a tracker whose items are another tuple builds anew
+    items: tuple[Item, ...]
     pos: dict[str, int]
     #: parent id (None: top level) -> positions of its children, in order
     kids: dict[str | None, list[int]]
@@ -205,7 +207,7 @@ def _index_of(items: tuple[Item, ...]) -> _Index:
     for number, it in enumerate(items):
         pos.setdefault(it.id, number)
         kids.setdefault(it.parent, []).append(number)
-    return _Index(pos, kids, len(pos) == len(items))
+    return _Index(items, pos, kids, len(pos) == len(items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +215,8 @@ class Tracker:
     """The whole state of one release's list.
 
     Lookups by id and by parent go through an index built on first use and
-    carried to the next tracker when an event replaces or adds one item, so
+    carried to the next tracker while its items stay the same tuple (an event
+    on sections or mails), or when an event replaces or adds one item, so
     folding events and rendering stay linear in the number of items.
     """
 
@@ -227,13 +230,14 @@ class Tracker:
     status_mails: tuple[StatusMail, ...] = ()
     next_id: int = 1
     removed: frozenset[str] = field(default_factory=frozenset)
-    _idx: _Index | None = field(default=None, init=False, repr=False, compare=False, hash=False)
+    #: carried by ``dataclasses.replace``; checked against ``items`` before use
+    _idx: _Index | None = field(default=None, repr=False, compare=False, hash=False)
 
     # -- lookups -----------------------------------------------------------
 
     def _index(self) -> _Index:
         idx = self._idx
-        if idx is None:
+        if idx is None or idx.items is not self.items:
             idx = _index_of(self.items)
             object.__setattr__(self, "_idx", idx)
         return idx
@@ -298,18 +302,20 @@ class Tracker:
         at = idx.pos.get(item.id)
         if at is None or not idx.unique:
             return replace(self, items=tuple(item if it.id == item.id else it for it in self.items))
-        new = replace(self, items=(*self.items[:at], item, *self.items[at + 1 :]))
-        if self.items[at].parent == item.parent:
-            object.__setattr__(new, "_idx", idx)  # the same ids in the same places
+        items = (*self.items[:at], item, *self.items[at + 1 :])
+        new = replace(self, items=items)
+        if self.items[at].parent == item.parent:  # the same ids in the same places
+            object.__setattr__(new, "_idx", replace(idx, items=items))
         return new
 
     def with_new_item(self, item: Item, **changes: object) -> Tracker:
         """This tracker with ``item`` added last (and ``changes`` to other fields)."""
-        new = replace(self, items=(*self.items, item), **changes)  # type: ignore[arg-type]
+        items = (*self.items, item)
+        new = replace(self, items=items, **changes)  # type: ignore[arg-type]
         idx = self._idx
-        if idx is not None and idx.unique and item.id not in idx.pos:
+        if idx is not None and idx.items is self.items and idx.unique and item.id not in idx.pos:
             at = len(self.items)
             kids = dict(idx.kids)
             kids[item.parent] = [*kids.get(item.parent, ()), at]
-            object.__setattr__(new, "_idx", _Index({**idx.pos, item.id: at}, kids, True))
+            object.__setattr__(new, "_idx", _Index(items, {**idx.pos, item.id: at}, kids, True))
         return new
