@@ -18,7 +18,6 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 
 from sqlalchemy.engine import Connection
 
@@ -41,6 +40,7 @@ from relbot.edges.store.store import Store
 from relbot.errors import RelbotError, UsageError
 from relbot.service.history import History, apply_all
 from relbot.service.outbox import Outbox, State
+from relbot.service.parents import Parents
 from relbot.service.understanding import (
     Claims,
     Proofs,
@@ -92,6 +92,13 @@ PARSED_KEPT = 512
 MAX_ID_LENGTH = 998
 
 
+def _own_id(found: str, header_bytes: bytes) -> str:
+    msgid = found or synthetic_id(header_bytes)
+    if len(msgid) > MAX_ID_LENGTH:  # longer than a header line: no index may choke on it
+        msgid = synthetic_id(msgid.encode("utf-8", "replace"), "long-message-id")
+    return msgid
+
+
 def synthetic_id(raw: bytes, kind: str = "no-message-id") -> str:
     """An id for a message that has none (or an unusable one), stable for the same bytes."""
     return f"{kind}-{hashlib.sha256(raw).hexdigest()[:24]}@relbot.invalid"
@@ -116,8 +123,7 @@ class Ingestor:
         self.history = History(self.store)
         #: one transaction per member, or batches of them (``units.batched()``)
         self.units = Units(self.store)
-        #: the latest messages read, by Message-ID: the parents of answers
-        self._parsed: dict[str, Message] = {}
+        self.parents = Parents(self.store, keep=PARSED_KEPT)
         self.known: set[str] = self.store.known_message_ids()
         #: what a thread member proves of its sender ([trust]); non-members are never checked
         self.proofs = Proofs(service.sender_check(), self.store, keep=PARSED_KEPT)
@@ -139,26 +145,19 @@ class Ingestor:
     # -- deciding from headers ---------------------------------------------
 
     def screen(self, header_bytes: bytes) -> tuple[str, Membership]:
-        """(message id, membership) from the header block alone; counts it scanned.
-
-        Membership is decided first, from the raw thread keys: only a message
-        that can be a member is decoded in full and meets the loop guards.
-        """
+        """(message id, membership) from the header block alone; counts it scanned."""
         self.report.scanned += 1
+        # membership first, from the raw keys: only a possible member is decoded and guarded
         keys = thread_keys(header_bytes)
         if keys is not None:
-            msgid = keys.message_id or synthetic_id(header_bytes)
+            msgid = _own_id(keys.message_id, header_bytes)
             if msgid in self.known:
                 self.report.duplicates += 1
                 return msgid, Membership(False, 0.0, "already read")
-            if not may_be_member(
-                keys, self.thread_ids, self.status_subjects, also=_PREVIEW_ID.match
-            ):
+            if not may_be_member(keys, self.thread_ids, self.status_subjects, _PREVIEW_ID.match):
                 return msgid, Membership(False)
         head = read_header_fields(header_bytes, screen=True)
-        msgid = head.message_id or synthetic_id(header_bytes)
-        if len(msgid) > MAX_ID_LENGTH:  # longer than a header line: no index may choke on it
-            msgid = synthetic_id(msgid.encode("utf-8", "replace"), "long-message-id")
+        msgid = _own_id(head.message_id, header_bytes)
         if msgid in self.known:
             self.report.duplicates += 1
             return msgid, Membership(False, 0.0, "already read")
@@ -263,7 +262,7 @@ class Ingestor:
         self, conn: Connection, raw: bytes, msgid: str, origin: str, member: Membership
     ) -> str:
         msg = read_message(raw)
-        self._keep_parsed(msg)
+        self.parents.keep(msg)
         verification = self.proofs.check(msg.message_id, raw)
         parent = self._parent(msg, conn)
         # events this transaction adds are read back by the next call, once
@@ -358,7 +357,7 @@ class Ingestor:
         if not msg.in_reply_to or not is_release_manager(sender, self.rules.policy):
             return 0
         parent = msg.in_reply_to[0]
-        waiting = self.store.proposals_for(parent, "pending", conn)
+        waiting = self.store.proposals("pending", conn, message_id=parent)
         if not waiting:
             return 0
         agreed = agreed_evidence(split_body(msg.text))
@@ -382,26 +381,9 @@ class Ingestor:
 
     def _parent(self, msg: Message, conn: Connection) -> Message | None:
         """The mail this one answers, when it was read before: its quote explains a "yes"."""
-        if not msg.in_reply_to:
-            return None
-        parent_id = msg.in_reply_to[0]
-        if self.history.tracker.status_mail(parent_id) is not None:
+        if not msg.in_reply_to or self.history.tracker.status_mail(msg.in_reply_to[0]):
             return None  # an answer to the status mail itself: its quote is the context
-        parsed = self._parsed.get(parent_id)
-        if parsed is None:
-            raw = self.store.message_raw(parent_id, conn)
-            if raw is None:
-                return None
-            parsed = read_message(raw)
-            self._keep_parsed(parsed)
-        return parsed
-
-    def _keep_parsed(self, msg: Message) -> None:
-        # answers usually follow their parent within a few messages; an answer
-        # reads only its parent's text and sender, so the other fields go
-        self._parsed[msg.message_id] = replace(msg, headers=MappingProxyType({}))
-        while len(self._parsed) > PARSED_KEPT:
-            del self._parsed[next(iter(self._parsed))]
+        return self.parents.get(msg.in_reply_to[0], conn)
 
     def _review(self, conn: Connection, action: Action, by: str, refs: Sequence[str]) -> None:
         """An RM's review command by mail: the same as on the command line."""

@@ -106,7 +106,6 @@ def may_be_member(
     keys: ThreadKeys,
     thread_ids: Collection[str],
     status_subjects: Collection[str],
-    *,
     also: Callable[[str], object] | None = None,
 ) -> bool:
     """Whether the keys can make a thread member (the full screen then decides).

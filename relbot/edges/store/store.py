@@ -293,25 +293,18 @@ class Store:
         return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def proposals(
-        self, state: str | None = "pending", conn: Connection | None = None
+        self,
+        state: str | None = "pending",
+        conn: Connection | None = None,
+        *,
+        message_id: str | None = None,
     ) -> list[ProposalRow]:
+        """Proposals in ``state``; by the Message-ID that made them, an index lookup."""
         query = sa.select(proposals_table).order_by(proposals_table.c.id)
         if state is not None:
             query = query.where(proposals_table.c.state == state)
-        with self._conn(conn) as c:
-            return [proposal_from_row(r) for r in c.execute(query)]
-
-    def proposals_for(
-        self, message_id: str, state: str | None = "pending", conn: Connection | None = None
-    ) -> list[ProposalRow]:
-        """The proposals a message made, by its Message-ID (an index lookup, never a scan)."""
-        query = (
-            sa.select(proposals_table)
-            .where(proposals_table.c.message_id == message_id)
-            .order_by(proposals_table.c.id)
-        )
-        if state is not None:
-            query = query.where(proposals_table.c.state == state)
+        if message_id is not None:
+            query = query.where(proposals_table.c.message_id == message_id)
         with self._conn(conn) as c:
             return [proposal_from_row(r) for r in c.execute(query)]
 
