@@ -157,7 +157,10 @@ def _broken_args(files: dict[str, str]) -> dict[str, list[list[str]]]:
 
 
 def _commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[str]:
-    for name, command in sorted(group.commands.items()):
+    # through click's listing: the top group loads a command's module on first use
+    ctx = click.Context(group)
+    for name in sorted(group.list_commands(ctx)):
+        command = group.get_command(ctx, name)
         if isinstance(command, click.Group):
             yield from _commands(command, (*path, name))
         else:
