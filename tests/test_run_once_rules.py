@@ -104,3 +104,28 @@ def test_send_dry_run_says_it_would_send_when_it_would(tmp_path: Path) -> None:
     assert "would be sent" in late and "would not" not in late
     assert mails(p) == []
     assert p.ok("outbox").startswith("The outbox is empty")
+
+
+def test_run_once_now_sends_a_late_week_and_only_once(tmp_path: Path) -> None:
+    p = project(tmp_path)
+    out = p.ok("run", "--once", "--now", "--at", LATE)
+    assert "2026-W49: sent" in out
+    again = p.ok("run", "--once", "--now", "--at", LATE)
+    assert "2026-W49: already sent" in again
+    assert mails(p) == ["4.2 Release Plan / TODO"]
+
+
+def test_run_once_now_still_waits_for_an_approval(tmp_path: Path) -> None:
+    p = project(tmp_path, review="approve")
+    out = p.ok("run", "--once", "--now", "--at", LATE)
+    assert "2026-W49: sent" not in out
+    assert "relbot approve 2026-W49" in out
+    assert all(s.startswith("[relbot preview]") for s in mails(p))
+
+
+def test_now_without_once_is_refused(tmp_path: Path) -> None:
+    p = project(tmp_path)
+    result = p.run("run", "--now")
+    assert result.exit_code in (1, 2)
+    assert "--now goes with --once" in result.output
+    assert mails(p) == []

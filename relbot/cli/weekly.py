@@ -214,17 +214,26 @@ main.add_command(status, "status")
     "--once", is_flag=True, help="One cycle of `run`: read mail, then a due preview or send."
 )
 @click.option(
+    "--now",
+    "send_now",
+    is_flag=True,
+    help="With --once: send this week's mail now, even late (as `relbot send --now`).",
+)
+@click.option(
     "--standby",
     is_flag=True,
     help="If another `relbot run` has the store, wait and take over when it stops.",
 )
 @_AT
 @pass_env
-def run(env: Env, once: bool, standby: bool, at: dt.datetime | None) -> None:
+def run(env: Env, once: bool, send_now: bool, standby: bool, at: dt.datetime | None) -> None:
     """Run the scheduler and follow the mailbox (IMAP IDLE where the server has it)
     until SIGTERM/SIGINT; or one cycle with --once, by the same schedule, misfire
-    grace and review rules. One `relbot run` per store: a second refuses to start,
-    or with --standby waits to take over."""
+    grace and review rules (--now: send this week's mail whatever the schedule says).
+    One `relbot run` per store: a second refuses to start, or with --standby waits
+    to take over."""
+    if send_now and not once:
+        raise UsageError("--now goes with --once: `relbot run --once --now`")
     service = env.service
     if not once:
         guard = RunGuard(service.store, standby=standby)
@@ -238,7 +247,10 @@ def run(env: Env, once: bool, standby: bool, at: dt.datetime | None) -> None:
     else:
         click.echo(f"mail: {report.summary()}")
     failed: SendResult | None = None
-    for result in tick(service, now, explain=True):
+    results = (
+        [send_weekly(service, now, force=True)] if send_now else tick(service, now, explain=True)
+    )
+    for result in results:
         click.echo(result.detail)
         if result.path is not None:
             click.echo(f"the mail is in {result.path}")
