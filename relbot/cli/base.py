@@ -113,7 +113,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         (
             "Run the scheduler and follow the mailbox (IMAP IDLE where the server "
             "has it) until SIGTERM/SIGINT; or one cycle with --once, by the same "
-            "schedule, misfire grace and review rules. One `relbot run` per store: "
+            "schedule, misfire grace and review rules (--now: send this week's mail "
+            "whatever the schedule says). One `relbot run` per store: "
             "a second refuses to start, or with --standby waits to take over."
         ),
     ),
