@@ -131,7 +131,7 @@ def run_ingest(root: Path, cases: int, seed: int, corpus_out: Path | None) -> di
 
 
 def run_poll(root: Path, cases: int, seed: int) -> dict[str, Any]:
-    from relbot.poller import open_source, sync_folder
+    from relbot.service.poll import sync_folder
     from tests.servers import Dovecot
 
     with Dovecot(root / "dovecot") as dovecot:
@@ -166,7 +166,7 @@ def run_poll(root: Path, cases: int, seed: int) -> dict[str, Any]:
         delivered = dovecot.write_maildir(FOLDER, written())
         wrote = time.perf_counter() - started
         ingestor = CountingIngestor(service)
-        source = open_source(service)
+        source = service.imap_source()
         started = time.perf_counter()
         error = ""
         try:

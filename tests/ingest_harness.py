@@ -29,12 +29,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from relbot.config import load_config
-from relbot.core.threads import Membership
-from relbot.ingest import Ingestor, OnCommit
-from relbot.mailbox import RawMail
-from relbot.service import Service
-from relbot.store import messages_table
+from relbot.core.replies.threads import Membership
+from relbot.edges.config import load_config
+from relbot.edges.mailbox import RawMail
+from relbot.edges.store.schema import messages_table
+from relbot.service.ingest import Ingestor, OnCommit
+from relbot.service.wiring import Service
 from tests.clirun import REPO, Project
 
 STATUS_MAIL = REPO / "docs" / "examples" / "status-4.2.eml"
