@@ -33,7 +33,8 @@ from relbot.edges.mailbox import (
 )
 from relbot.edges.store.seen import SeenFiles
 from relbot.errors import MailboxError, RelbotError
-from relbot.service.ingest import Ingestor, IngestReport
+from relbot.service.ingest import Ingestor
+from relbot.service.ingest_report import IngestReport
 from relbot.service.wiring import Service
 
 log = logging.getLogger("relbot.service.poll")

@@ -11,6 +11,7 @@ import email.message
 import email.parser
 import email.policy
 import email.utils
+import hashlib
 import re
 from collections.abc import Mapping
 
@@ -126,11 +127,59 @@ def parse_addresses(value: str) -> tuple[tuple[str, str], ...]:
 
 
 def message_ids(value: str) -> tuple[str, ...]:
+    """The ids an In-Reply-To or References field names, leniently, as storable text."""
     found = [m.strip() for m in _MSGID.findall(value)]
     if not found:
         # some mailers drop the brackets; then anything with an @ is an id
         found = [t.strip("<>,;") for t in value.split() if "@" in t]
-    return tuple(dict.fromkeys("".join(i.split()) for i in found if i.strip()))
+    return tuple(dict.fromkeys(safe_text("".join(i.split())) for i in found if i.strip()))
+
+
+_ONE_ID = re.compile(r"<([^<>]*)>")
+_COMMENT = re.compile(r"\([^()]*\)")
+#: longer ids are cut and given a digest of the whole: every store can index them
+MAX_ID_CHARS = 900
+
+
+def own_message_id(value: str) -> str:
+    """A mail's own Message-ID field as the key it is stored under; '' when it has none.
+
+    A well-formed ``<id>`` (with a comment after it, or folded) gives the id;
+    a bare ``id@host`` the same. A broken field (``<a@b``, ``a@b>``,
+    ``<<x@y>>``, two ids) is kept whole, so broken ids meet only when written
+    alike and are never folded into another mail's id. Bytes that are not
+    UTF-8, NULs and control characters become ``\\xNN`` (``safe_text``).
+    """
+    text = " ".join(_COMMENT.sub(" ", _FOLD.sub("", value)).split())
+    one = _ONE_ID.fullmatch(text)
+    ident = safe_text("".join(one.group(1).split()) if one is not None else text)
+    if not ident.strip("<> "):
+        return ""
+    if len(ident) > MAX_ID_CHARS:
+        digest = hashlib.sha256(ident.encode("utf-8")).hexdigest()[:16]
+        ident = f"{ident[: MAX_ID_CHARS - 40]}...{digest}"
+    return ident
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def safe_text(value: str) -> str:
+    """``value`` as text every store and terminal takes, the same for the same bytes.
+
+    Bytes that were not UTF-8 (kept by the parsers as surrogate escapes)
+    become ``\\xNN``, valid UTF-8 is decoded, a lone surrogate becomes
+    ``\\udNNN``, NUL and other control characters ``\\xNN``. Text that is
+    already clean comes back unchanged.
+    """
+    if not _UNSAFE.search(value):
+        return value
+    try:
+        data = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = value.encode("utf-8", "backslashreplace")
+    text = data.decode("utf-8", "backslashreplace")
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _first_address(value: str) -> tuple[str, str]:
