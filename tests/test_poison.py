@@ -7,11 +7,17 @@ mail comes a plain one, which must still be read.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
+from relbot.edges.config import load_config
+from relbot.edges.imap.reconnect import Backoff
+from relbot.service.poll import PollReport, watch
+from relbot.service.wiring import Service
 from tests.clirun import REPO, Project, find_item
 from tests.malformed import ANSWERS, QUOTES, reply
 from tests.servers import Dovecot
@@ -142,3 +148,40 @@ def test_broken_ids_are_not_folded_together(project: Project, tmp_path: Path) ->
     assert "thread members 4" in out and "duplicates 0" in out
     ids = [row[0] for row in stored(project)][1:]  # after the status mail
     assert ids == shapes
+
+
+def test_the_watch_loop_survives_an_unexpected_error(
+    dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the report printer fails (stdout closed under `relbot poll`): the loop
+    # logs it and syncs again, and the poison mail on the way is passed
+    p = imap_project(tmp_path, dovecot, monkeypatch)
+    dovecot.append(FOLDER, poison_claim())
+    service = Service(load_config(p.root / "config.toml"))
+    reports: list[PollReport] = []
+    stop = threading.Event()
+
+    def on_report(report: PollReport) -> None:
+        reports.append(report)
+        if len(reports) == 1:
+            dovecot.append(FOLDER, DONE.read_bytes())
+            raise BrokenPipeError("stdout went away")
+        if report.ingest.members:
+            stop.set()
+
+    def now() -> dt.datetime:
+        return dt.datetime(2012, 4, 18, 12, 0, tzinfo=dt.UTC)
+
+    watcher = threading.Thread(
+        target=watch,
+        args=(service,),
+        kwargs={"now": now, "stop": stop, "on_report": on_report, "backoff": Backoff(0.01, 0.05)},
+    )
+    watcher.start()
+    watcher.join(60)
+    stop.set()
+    watcher.join(10)
+    service.close()
+    assert not watcher.is_alive()
+    assert reports[0].ingest.members == 1 and reports[-1].ingest.members == 1
+    assert find_item(p, "T5")["status"] == "done"
