@@ -385,6 +385,26 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"store: lease {name}: {error_reason(exc)}") from exc
 
+    def lease_holder(self, name: str) -> str | None:
+        query = sa.select(leases_table.c.holder).where(leases_table.c.name == name)
+        with self._conn(None) as c:
+            row = c.execute(query).first()
+        return str(row[0]) if row else None
+
+    def take_over_lease(
+        self, name: str, old: str, new: str, *, now: dt.datetime, ttl: dt.timedelta
+    ) -> bool:
+        """Give ``name`` to ``new`` if ``old`` still holds it (atomic: one taker wins)."""
+        with self.transaction() as conn:
+            return bool(
+                conn.execute(
+                    leases_table.update()
+                    .where(leases_table.c.name == name)
+                    .where(leases_table.c.holder == old)
+                    .values(holder=new, expires_at=utc(now + ttl))
+                ).rowcount
+            )
+
     def release_lease(self, name: str, holder: str) -> None:
         with self.transaction() as conn:
             conn.execute(
