@@ -149,7 +149,7 @@ def _header_byte(raw: bytes, rng: random.Random) -> bytes:
         return raw
     line = lines[i]
     colon = line.find(b":") + 1 or 1
-    pos = rng.randrange(colon, len(line) + 1)
+    pos = rng.randrange(min(colon, len(line)), len(line) + 1)
     lines[i] = line[:pos] + b"".join(rng.choices(_ODD_BYTES, k=rng.randint(1, 4))) + line[pos:]
     return _join(lines, body)
 

@@ -57,11 +57,18 @@ _RE_CALLS = {
 }
 
 
+#: how relbot applies a pattern; a search-like use tries it at every position
+SEARCHING = frozenset({"search", "finditer", "findall", "sub", "subn", "split"})
+ANCHORED = frozenset({"match", "fullmatch"})
+
+
 @dataclass(frozen=True)
 class Found:
     pattern: re.Pattern[Any]
     #: where it was found: module.NAME, file:line, or "run time: file:line"
     where: str
+    #: the methods relbot calls on it; search-like unless every use is anchored
+    uses: frozenset[str] = SEARCHING
 
     @property
     def key(self) -> tuple[str | bytes, int]:
@@ -96,7 +103,45 @@ def _walk_value(value: Any, where: str, out: dict[Any, Found], depth: int = 0) -
             _walk_value(getattr(value, f.name, None), f"{where}.{f.name}", out, depth + 1)
 
 
+def pattern_uses() -> dict[str, frozenset[str]]:
+    """For each name a pattern is bound to, the methods called on it anywhere in relbot.
+
+    By name only: two modules' ``_RULE`` share their uses, which can only
+    make the test stricter.
+    """
+    uses: dict[str, set[str]] = {}
+    for path in sorted(RELBOT.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                uses.setdefault(node.value.id, set()).add(node.attr)
+            elif isinstance(node, ast.Name):
+                # passed on as a value (to a helper, into a table): any use
+                uses.setdefault(node.id, set())
+    return {name: frozenset(found) for name, found in uses.items()}
+
+
+def _uses_of(name: str, uses: dict[str, frozenset[str]]) -> frozenset[str]:
+    found = uses.get(name, frozenset()) & (SEARCHING | ANCHORED)
+    return found if found and found <= ANCHORED and _only_called(name) else SEARCHING
+
+
+_CALLED_ONLY: dict[str, bool] = {}
+
+
+def _only_called(name: str) -> bool:
+    """True when every mention of ``name`` (past its binding) is ``name.match(`` and the like."""
+    if name not in _CALLED_ONLY:
+        mentions = calls = 0
+        for path in sorted(RELBOT.rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            mentions += len(re.findall(rf"(?<![\w.]){re.escape(name)}\b(?!\s*=[^=])", text))
+            calls += len(re.findall(rf"(?<![\w.]){re.escape(name)}\.(?:match|fullmatch)\(", text))
+        _CALLED_ONLY[name] = mentions == calls
+    return _CALLED_ONLY[name]
+
+
 def module_patterns() -> dict[Any, Found]:
+    uses = pattern_uses()
     out: dict[Any, Found] = {}
     for name in relbot_modules():
         module = importlib.import_module(name)
@@ -106,6 +151,10 @@ def module_patterns() -> dict[Any, Found]:
                     _walk_value(cvalue, f"{name}.{attr}.{cattr}", out)
             else:
                 _walk_value(value, f"{name}.{attr}", out)
+    for key, found in out.items():
+        attr = found.where.rsplit(".", 1)[-1]
+        if "[" not in attr and "(" not in attr:
+            out[key] = Found(found.pattern, found.where, _uses_of(attr, uses))
     return out
 
 
@@ -143,7 +192,9 @@ def literal_patterns() -> dict[Any, Found]:
                 continue
             compiled = re.compile(node.args[0].value, _flags_of(node))
             where = f"{path.relative_to(RELBOT.parent)}:{node.lineno}"
-            out.setdefault((compiled.pattern, compiled.flags), Found(compiled, where))
+            kind = node.func.attr
+            used = frozenset({kind}) if kind in ANCHORED else SEARCHING
+            out.setdefault((compiled.pattern, compiled.flags), Found(compiled, where, used))
     return out
 
 
@@ -232,7 +283,7 @@ _BASE_RUNS = (
     "é",
 )
 #: how the input ends: nothing, or a character that makes a near-match fail late
-_ENDINGS = ("", "!", "\x00", "\n")
+_ENDINGS = ("", "!", "\n")
 
 
 def _literal_chars(pattern: re.Pattern[Any]) -> set[str]:
@@ -314,8 +365,17 @@ def _on_alarm(_signum: int, _frame: Any) -> None:
     raise CutOff
 
 
-def time_search(pattern: re.Pattern[Any], text: str | bytes, limit: float) -> float:
-    """Seconds ``pattern`` takes over ``text`` (search, then finditer to the end).
+def time_search(
+    pattern: re.Pattern[Any],
+    text: str | bytes,
+    limit: float,
+    uses: frozenset[str] = SEARCHING,
+) -> float:
+    """Seconds ``pattern`` takes over ``text`` as relbot applies it.
+
+    A pattern searched with (or used in sub, split, findall, finditer) runs
+    ``search`` and then ``finditer`` to the end; one only ever matched at the
+    start runs ``match`` and ``fullmatch``.
 
     Past ``limit`` the run is cut off and ``limit`` is returned as a floor
     (only in the main thread, where SIGALRM is delivered; elsewhere it runs on).
@@ -326,9 +386,13 @@ def time_search(pattern: re.Pattern[Any], text: str | bytes, limit: float) -> fl
     try:
         if main:
             signal.setitimer(signal.ITIMER_REAL, limit)
-        pattern.search(text)
-        for _ in pattern.finditer(text):
-            pass
+        if uses <= ANCHORED:
+            pattern.match(text)
+            pattern.fullmatch(text)
+        else:
+            pattern.search(text)
+            for _ in pattern.finditer(text):
+                pass
         return time.perf_counter() - started
     except CutOff:
         return max(limit, time.perf_counter() - started)
@@ -349,7 +413,7 @@ def slowest_inputs(found: Found, n: int, limit: float) -> list[Slow]:
     """The inputs of ``n`` characters on which ``found`` takes over ``limit`` seconds."""
     slow: list[Slow] = []
     for label, text in pattern_inputs(found.pattern, n):
-        took = time_search(found.pattern, text, limit)
+        took = time_search(found.pattern, text, limit, found.uses)
         if took >= limit:
             slow.append(Slow(found, label, took))
     return slow

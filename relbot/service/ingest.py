@@ -182,7 +182,8 @@ class Ingestor(Boundary):
         raw, problem, state = mail.raw, "", QUARANTINED
         budget = Budget(self.max_seconds)
         try:
-            if member.via == ALREADY_READ:
+            # (or stored since the screen: two mails with one id in one fetch)
+            if member.via == ALREADY_READ or msgid in self.known:
                 again = compare_with_stored(self.store, raw, msgid, budget, self.list_tags)
                 if again.copy or again.msg is None:
                     return self._copy(on_commit)

@@ -535,7 +535,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.ADD,
-        r"^(?P<x>.+?)\s+(?:is|are|seems to be)(?: also| still| currently)? missing (?:from|in) "
+        r"^(?P<x>.+?)(?<!\s)\s++(?:is|are|seems to be)(?: also| still| currently)? missing (?:from|in) "
         r"(?:the|this|your) "
         r"(?:list|tracker|mail)"
         # "Memory tagging was lost as an item", "Hypercall buffers (Gil's) are entirely missing"
@@ -545,7 +545,7 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"(?: as an item| from (?:the|this) (?:list|mail))?(?=\s*[.!;,]|\s*$)"
         # "Cache QoS was dropped too, but that is intended": no request
         r"(?![^.]*\bbut\b[^.]*\b(?:correct|intended|intentional|on purpose|deliberate|fine)\b)"
-        r"|^(?P<y>.+?)\s+should (?:also )?be (?:on|added to|tracked (?:on"
+        r"|^(?P<y>.+?)(?<!\s)\s++should (?:also )?be (?:on|added to|tracked (?:on"
         r"|in)) "
         r"(?:the|this) list",
         0.85,

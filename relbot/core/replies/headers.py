@@ -21,7 +21,7 @@ _MSGID = re.compile(r"<([^<>]*)>")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t\r\n]+(?==\?)")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r?\n$")
-_VIA = re.compile(r"^(.*?)\s+via\s+\S.*$", re.IGNORECASE)
+_VIA = re.compile(r"^(.*?)(?<!\s)\s++via\s++\S.*$", re.IGNORECASE)
 
 
 def to_bytes(raw: bytes | str) -> bytes:
@@ -90,11 +90,12 @@ def decode_header_value(value: str) -> str:
 _ADDR_SPEC = r"[^\s\"(),:;<>@\[\\\]]+@[^\s\"(),:;<>@\[\\\]]+"
 #: one ``Name <addr>``, ``"Name" <addr>`` or bare address, with nothing the
 #: full parser treats specially (comments, escapes, groups, lists)
+_NAME_WORD = r"[^\"(),:;<>@\[\\\]\r\n \t]++"
 _SIMPLE_ADDRESS = re.compile(
-    r"[ \t]*(?:"
-    r"(?:\"(?P<quoted>[^\"\\\r\n]*)\"|(?P<name>[^\"(),:;<>@\[\\\]\r\n]*?))"
-    rf"[ \t]*<(?P<addr>{_ADDR_SPEC})>"
-    rf"|(?P<bare>{_ADDR_SPEC}))[ \t]*"
+    r"[ \t]*+(?:"
+    rf"(?:\"(?P<quoted>[^\"\\\r\n]*+)\"|(?P<name>(?>{_NAME_WORD}(?:[ \t]++{_NAME_WORD})*+)?))"
+    rf"[ \t]*+<(?P<addr>{_ADDR_SPEC})>"
+    rf"|(?P<bare>{_ADDR_SPEC}))[ \t]*+"
 )
 
 

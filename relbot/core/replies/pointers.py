@@ -95,7 +95,7 @@ def _trim_url(url: str) -> str:
 
 def _msgid_segment(path: str) -> list[str]:
     segments = [unquote(s) for s in path.split("/")]
-    return [s for s in segments if re.fullmatch(r"[^@\s]+@[^@\s]+\.?[^@\s]*", s)]
+    return [s for s in segments if re.fullmatch(r"[^@\s]++@[^@\s]++", s)]
 
 
 def classify_url(url: str) -> Pointer:

@@ -150,6 +150,11 @@ def sender_of(message: Message, verification: Verification | None = None) -> Sen
     return Sender(name, addr, verification)
 
 
+#: changes read from one mail: more is a mistake or an attack, each costs a
+#: policy decision and a row, and the release manager can read the rest
+MAX_ACTIONS = 200
+
+
 def understand_reply(
     message: Message,
     *,
@@ -210,6 +215,12 @@ def understand_reply(
         # "Thanks, I've updated the list" is what the RM agreed to
         proposed += _agreed_answers(message.text, blocks, contexts, proposed, reading, budget)
     proposed = with_stanza(proposed, blocks, reading)  # answers to an S:/O:/P: template
+    if len(proposed) > MAX_ACTIONS:
+        notes.append(
+            f"line {proposed[MAX_ACTIONS].line_no}: only the first {MAX_ACTIONS} changes of this "
+            f"mail were read; {len(proposed) - MAX_ACTIONS} more were not"
+        )
+        proposed = proposed[:MAX_ACTIONS]
     decided = _decide_all(proposed, sender, tracker, rules, today, notes)
     texts = {
         it.id: it.text

@@ -1,0 +1,73 @@
+"""Every regular expression relbot applies to mail text runs in linear time.
+
+The patterns are enumerated (tests/regex_audit.py), not listed, so a new one
+is covered the day it is written. Each is searched over adversarial inputs:
+first every input at a few thousand characters, to find the ones that make
+that pattern work hardest; then the hardest at 100,000 characters, where a
+backtracking pattern takes seconds to minutes and a linear one milliseconds.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from relbot.core.replies.message import read_header_fields, read_message
+from relbot.core.replies.quotes import split_body
+from tests.regex_audit import Found, all_patterns, pattern_inputs, time_search
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = sorted((REPO / "docs" / "examples" / "replies").glob("*.eml"))
+
+#: characters of each adversarial input in the final run
+BIG = 100_000
+#: characters in the first pass that picks the hardest inputs
+SMALL = 2_000
+#: the hardest inputs of the first pass that are tried at BIG
+HARDEST = 4
+#: seconds one search plus a full finditer may take at BIG characters. A
+#: linear pattern takes a few ms; the backtracking ones took 10 s to minutes
+#: (the snip pattern of core/quotes.py: 157 s). Room for a loaded machine.
+BOUND = 1.0
+
+
+def _read_samples() -> None:
+    for path in SAMPLES:
+        raw = path.read_bytes()
+        read_header_fields(raw, screen=True)
+        split_body(read_message(raw).text)
+
+
+PATTERNS = all_patterns(_read_samples)
+
+
+def test_the_audit_finds_the_patterns() -> None:
+    wheres = {f.where.split("[")[0] for f in PATTERNS}
+    # a module-level pattern, one in the cue table, one written in place
+    assert any(w.startswith("relbot.core") and "quotes._SNIP" in w for w in wheres)
+    assert any("phrases._COMPILED" in f.where for f in PATTERNS)
+    assert any(".py:" in w for w in wheres)
+    assert len(PATTERNS) > 150
+
+
+def _hardest(found: Found) -> list[tuple[str, str | bytes]]:
+    timed: list[tuple[float, str]] = []
+    for label, text in pattern_inputs(found.pattern, SMALL):
+        timed.append((time_search(found.pattern, text, BOUND, found.uses), label))
+    timed.sort(reverse=True)
+    wanted = {label for _, label in timed[:HARDEST]}
+    return [(label, text) for label, text in pattern_inputs(found.pattern, BIG) if label in wanted]
+
+
+@pytest.mark.parametrize("found", PATTERNS, ids=lambda f: f.where)
+def test_pattern_is_linear_on_100k_adversarial_input(found: Found) -> None:
+    started = time.perf_counter()
+    slow = []
+    for label, text in _hardest(found):
+        took = time_search(found.pattern, text, BOUND, found.uses)
+        if took >= BOUND:
+            slow.append(f"{label}: over {took:.1f} s")
+    assert not slow, f"{found.where} /{found.pattern.pattern!r}/ backtracks: " + "; ".join(slow)
+    assert time.perf_counter() - started < 60
