@@ -33,6 +33,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,13 @@ def check(tally: Tally, poison_next: list[str]) -> dict[str, Any]:
     slow = tally.slowest()
     by_name = {o.name: o for o in tally.outcomes}
     unread = [n for n in poison_next if by_name.get(n) is None or by_name[n].kind == "crash"]
+    reasons = Counter(
+        o.detail.split(":", 2)[1].strip()[:70] if o.detail.count(":") >= 2 else o.detail[:70]
+        for o in tally.outcomes
+        if o.kind == "quarantined"
+    )
     return {
+        "quarantine_reasons": dict(reasons.most_common(8)),
         "delivered": tally.delivered,
         "counts": dict(tally.counts),
         "crashes": [f"{o.name}: {o.detail}" for o in tally.crashes[:20]],
@@ -286,6 +293,7 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory(prefix="relbot-fuzz-") as tmp:
         root = Path(tmp)
+        root.chmod(0o755)  # Dovecot's auth and mail processes run as other users
         print("ingest ...", file=sys.stderr, flush=True)
         data["ingest"] = run_ingest(root, args.cases, args.seed, args.corpus_out)
         print(json.dumps(data["ingest"], indent=1), file=sys.stderr, flush=True)

@@ -185,3 +185,16 @@ def test_the_watch_loop_survives_an_unexpected_error(
     assert not watcher.is_alive()
     assert reports[0].ingest.members == 1 and reports[-1].ingest.members == 1
     assert find_item(p, "T5")["status"] == "done"
+
+
+def test_a_sender_address_with_raw_bytes_is_read(project: Project, tmp_path: Path) -> None:
+    raw = reply(
+        "addr@example.org",
+        QUOTES[0] + "\nI'll take this one.\n",
+        sender=b"Ren\xe9 <r\xe9ne@example.org>",
+    )
+    (tmp_path / "addr.eml").write_bytes(raw)
+    out = project.ok("ingest", str(tmp_path / "addr.eml"))
+    assert "quarantined 0" in out and "thread members 1" in out
+    rows = {mid: state for mid, state, _ in stored(project)}
+    assert rows["addr@example.org"] != "quarantined"

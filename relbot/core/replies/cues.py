@@ -535,8 +535,8 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.ADD,
-        r"^(?P<x>.+?)(?<!\s)\s++(?:is|are|seems to be)(?: also| still| currently)? missing (?:from|in) "
-        r"(?:the|this|your) "
+        r"^(?P<x>.+?)(?<!\s)\s++(?:is|are|seems to be)(?: also| still| currently)? missing "
+        r"(?:from|in) (?:the|this|your) "
         r"(?:list|tracker|mail)"
         # "Memory tagging was lost as an item", "Hypercall buffers (Gil's) are entirely missing"
         r"|(?:^|(?<=, )|(?<=\) ))(?:\W*(?:also|and|plus),?\s+)?(?P<z>[^,;]{2,60}?)"

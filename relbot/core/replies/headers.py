@@ -121,7 +121,7 @@ def parse_addresses(value: str) -> tuple[tuple[str, str], ...]:
     except (ValueError, TypeError, IndexError):
         return ()
     return tuple(
-        (decode_header_value(name).strip('"').strip(), addr.strip().lower())
+        (decode_header_value(name).strip('"').strip(), safe_text(addr.strip().lower()))
         for name, addr in pairs
         if "@" in addr
     )

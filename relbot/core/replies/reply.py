@@ -12,7 +12,6 @@ events the store records. Nothing here raises on what a person wrote.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +27,7 @@ from relbot.core.policy import (
     is_release_manager,
     role_of,
 )
+from relbot.core.replies.action_base import bounded
 from relbot.core.replies.actions import (
     MAX_SENTENCES,
     REVIEW_KINDS,
@@ -150,11 +150,6 @@ def sender_of(message: Message, verification: Verification | None = None) -> Sen
     return Sender(name, addr, verification)
 
 
-#: changes read from one mail: more is a mistake or an attack, each costs a
-#: policy decision and a row, and the release manager can read the rest
-MAX_ACTIONS = 200
-
-
 def understand_reply(
     message: Message,
     *,
@@ -215,12 +210,7 @@ def understand_reply(
         # "Thanks, I've updated the list" is what the RM agreed to
         proposed += _agreed_answers(message.text, blocks, contexts, proposed, reading, budget)
     proposed = with_stanza(proposed, blocks, reading)  # answers to an S:/O:/P: template
-    if len(proposed) > MAX_ACTIONS:
-        notes.append(
-            f"line {proposed[MAX_ACTIONS].line_no}: only the first {MAX_ACTIONS} changes of this "
-            f"mail were read; {len(proposed) - MAX_ACTIONS} more were not"
-        )
-        proposed = proposed[:MAX_ACTIONS]
+    proposed = bounded(proposed, notes)
     decided = _decide_all(proposed, sender, tracker, rules, today, notes)
     texts = {
         it.id: it.text
@@ -228,8 +218,9 @@ def understand_reply(
         for it in state.items
         if any(d.action.item == it.id for d in decided)
     }
-    from_ = email.utils.formataddr((sender.name, sender.addr)) if sender.addr else sender.name
-    return ReplyResult(message.message_id, from_, tuple(decided), tuple(notes), texts, verification)
+    return ReplyResult(
+        message.message_id, sender.from_line, tuple(decided), tuple(notes), texts, verification
+    )
 
 
 def _agreed_answers(
