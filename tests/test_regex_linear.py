@@ -9,6 +9,7 @@ backtracking pattern takes seconds to minutes and a linear one milliseconds.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import pytest
 
 from relbot.core.replies.message import read_header_fields, read_message
 from relbot.core.replies.quotes import split_body
+from tests.ingest_harness import Accountant, open_service, status_project
+from tests.malformed import QUOTES, reply
 from tests.regex_audit import Found, all_patterns, pattern_inputs, time_search
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,11 +36,31 @@ HARDEST = 4
 BOUND = 1.0
 
 
+#: replies that reach the patterns built at run time (an added item, a link)
+EXTRA = (
+    "Could you please add the PV shim to the list as well?\n",
+    "Please add this to the tracker: [PATCH v3 0/4] x86: fix the thing\n",
+    "v4 is out: https://lore.kernel.org/xen-devel/20240101.abc@example.org/T/#t\n",
+)
+
+
 def _read_samples() -> None:
-    for path in SAMPLES:
-        raw = path.read_bytes()
-        read_header_fields(raw, screen=True)
-        split_body(read_message(raw).text)
+    """What ``relbot ingest`` does with the example replies, so every pattern is compiled."""
+    with tempfile.TemporaryDirectory() as tmp:
+        service = open_service(status_project(Path(tmp) / "rm"))
+        try:
+            accountant = Accountant(service)
+            for path in SAMPLES:
+                raw = path.read_bytes()
+                read_header_fields(raw, screen=True)
+                split_body(read_message(raw).text)
+                accountant.offer(path.name, raw)
+            for k, text in enumerate(EXTRA):
+                accountant.offer(
+                    f"extra-{k}", reply(f"extra{k}@example.org", QUOTES[k] + "\n" + text)
+                )
+        finally:
+            service.close()
 
 
 PATTERNS = all_patterns(_read_samples)
@@ -49,6 +72,8 @@ def test_the_audit_finds_the_patterns() -> None:
     assert any(w.startswith("relbot.core") and "quotes._SNIP" in w for w in wheres)
     assert any("phrases._COMPILED" in f.where for f in PATTERNS)
     assert any(".py:" in w for w in wheres)
+    # and one built at run time (adds.py, from the words of the list)
+    assert any(f.where.startswith("run time: adds.py") for f in PATTERNS)
     assert len(PATTERNS) > 150
 
 
