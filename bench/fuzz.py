@@ -278,6 +278,15 @@ def main() -> None:
     ap.add_argument("--poll-cases", type=int, default=None, help="default: --cases")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-poll", action="store_true")
+    ap.add_argument("--no-ingest", action="store_true")
+    ap.add_argument("--json-out", type=Path, help="also write the figures as JSON here")
+    ap.add_argument(
+        "--from-json",
+        type=Path,
+        nargs="+",
+        help="render (and --write) from JSON files of earlier runs, e.g. ingest and poll run "
+        "as two processes side by side",
+    )
     ap.add_argument("--corpus-out", type=Path, default=CORPUS)
     ap.add_argument(
         "--write", action="store_true", help="write the figures into docs/benchmarks.md"
@@ -291,20 +300,35 @@ def main() -> None:
         "seed": args.seed,
         "malformed": len(malformed_corpus()),
     }
+    if args.from_json:
+        for path in args.from_json:
+            data |= json.loads(path.read_text(encoding="utf-8"))
+        when = data.get("when", when)
+        finish(data, when, args.write)
+        return
+    data["when"] = when
     with tempfile.TemporaryDirectory(prefix="relbot-fuzz-") as tmp:
         root = Path(tmp)
         root.chmod(0o755)  # Dovecot's auth and mail processes run as other users
-        print("ingest ...", file=sys.stderr, flush=True)
-        data["ingest"] = run_ingest(root, args.cases, args.seed, args.corpus_out)
-        print(json.dumps(data["ingest"], indent=1), file=sys.stderr, flush=True)
+        if not args.no_ingest:
+            print("ingest ...", file=sys.stderr, flush=True)
+            data["ingest"] = run_ingest(root, args.cases, args.seed, args.corpus_out)
+            print(json.dumps(data["ingest"], indent=1), file=sys.stderr, flush=True)
         if not args.no_poll:
             print("poll ...", file=sys.stderr, flush=True)
             poll_cases = args.cases if args.poll_cases is None else args.poll_cases
             data["poll"] = run_poll(root, poll_cases, args.seed)
             print(json.dumps(data["poll"], indent=1), file=sys.stderr, flush=True)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    if "ingest" in data:
+        finish(data, when, args.write)
+
+
+def finish(data: dict[str, Any], when: str, write: bool) -> None:
     block = render(data, when)
     print(block)
-    if args.write:
+    if write:
         write_block(block)
         print(f"wrote {DOC.relative_to(REPO)}", file=sys.stderr)
 

@@ -16,6 +16,8 @@ import pytest
 
 from relbot.edges.config import load_config
 from relbot.edges.imap.reconnect import Backoff
+from relbot.edges.mailbox import RawMail
+from relbot.service.ingest import Ingestor
 from relbot.service.poll import PollReport, watch
 from relbot.service.wiring import Service
 from tests.clirun import REPO, Project, find_item
@@ -198,3 +200,26 @@ def test_a_sender_address_with_raw_bytes_is_read(project: Project, tmp_path: Pat
     assert "quarantined 0" in out and "thread members 1" in out
     rows = {mid: state for mid, state, _ in stored(project)}
     assert rows["addr@example.org"] != "quarantined"
+
+
+def test_the_time_budget_holds_in_the_mail_thread_of_relbot_run(project: Project) -> None:
+    # `relbot run` reads mail in a thread of its own, where no SIGALRM arrives
+    text = (project.root / "config.toml").read_text()
+    text = text.replace("[parsing]\n", "[parsing]\nmax_seconds_per_message = 0.3\n")
+    (project.root / "config.toml").write_text(text)
+    service = Service(load_config(project.root / "config.toml"))
+    slow = reply("slow@example.org", "".join(f"{q}\nI'll take it.\n\n" for q in QUOTES * 3000))
+    said: list[str] = []
+
+    def read() -> None:
+        ingestor = Ingestor(service, now=lambda: dt.datetime(2012, 4, 18, tzinfo=dt.UTC))
+        said.append(ingestor.offer(RawMail("slow.eml", slow)))
+        said.append(ingestor.offer(RawMail("done.eml", DONE.read_bytes())))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(60)
+    service.close()
+    assert said[0].startswith("unprocessed: not understood within")
+    assert " 1 applied" in said[1]
+    assert find_item(project, "T5")["status"] == "done"
