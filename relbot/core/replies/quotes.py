@@ -168,20 +168,29 @@ def _is_attribution(lines: list[str], i: int, text: str, depth: int) -> int:
     return 0
 
 
+#: blank lines in a row that are kept; more only cost time
+MAX_BLANK_RUN = 50
+
+
 def _classify(text: str) -> list[_Line]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[_Line] = []
     outlook_from: int | None = None  # once Outlook's header block is seen, all is quote
     in_signature = False
+    blank_run = 0
     i = 0
     while i < len(lines):
         line = lines[i]
         if outlook_from is None and not in_signature and not line.strip():
             # a blank line between others: the checks below cannot apply, and a
-            # mail of half a million of them took seconds
-            out.append(_Line(None, 0, "", i + 1))
+            # mail of half a million of them took seconds; past MAX_BLANK_RUN in
+            # a row they say nothing more and are left out
+            blank_run += 1
+            if blank_run <= MAX_BLANK_RUN:
+                out.append(_Line(None, 0, "", i + 1))
             i += 1
             continue
+        blank_run = 0
         depth, content = _quote_depth(line)
         if outlook_from is None and depth == 0:
             end = _outlook_header_end(lines, i)
