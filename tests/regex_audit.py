@@ -283,7 +283,7 @@ _BASE_RUNS = (
     "é",
 )
 #: how the input ends: nothing, or a character that makes a near-match fail late
-_ENDINGS = ("", "!", "\n")
+_ENDINGS = ("", "!", "\n", " !")
 
 
 def _literal_chars(pattern: re.Pattern[Any]) -> set[str]:
@@ -332,9 +332,17 @@ def _leading_text(pattern: re.Pattern[Any]) -> list[str]:
 
 def adversarial_inputs(pattern: re.Pattern[Any], n: int) -> Iterator[tuple[str, str]]:
     """``(label, text)`` of about ``n`` characters each, built to pump ``pattern``."""
-    runs = list(_BASE_RUNS)
-    for c in sorted(_literal_chars(pattern)):
+    named = _literal_chars(pattern)
+    # runs of letters, digits and whitespace meet every class (\\w, \\S, .); a run of
+    # punctuation only matters to a pattern that names one of its characters
+    runs = [r for r in _BASE_RUNS if r.strip(" \t\u00a0\r\naAbé0") == "" or set(r) & named]
+    for c in sorted(named):
         for run in (c, c + " ", c + "a"):
+            if run not in runs:
+                runs.append(run)
+    for word in _leading_text(pattern):
+        # the pattern's own words over and over ("http://x/http://x/...")
+        for run in (word, word + " ", word + "://x/", word + "@x.", word + ":"):
             if run not in runs:
                 runs.append(run)
     heads = ["", *(w + " " for w in _leading_text(pattern))]
@@ -342,7 +350,7 @@ def adversarial_inputs(pattern: re.Pattern[Any], n: int) -> Iterator[tuple[str, 
         for run in runs if not head else _BASE_RUNS[:10]:
             body = (run * (n // len(run) + 1))[: max(0, n - len(head) - 1)]
             for ending in _ENDINGS:
-                yield f"{head!r} + {run!r}*{len(body)} + {ending!r}", head + body + ending
+                yield f"{head!r} + {run!r}*N + {ending!r}", head + body + ending
 
 
 def pattern_inputs(pattern: re.Pattern[Any], n: int) -> Iterator[tuple[str, str | bytes]]:
@@ -387,8 +395,8 @@ def time_search(
         if main:
             signal.setitimer(signal.ITIMER_REAL, limit)
         if uses <= ANCHORED:
-            pattern.match(text)
-            pattern.fullmatch(text)
+            for method in sorted(uses):
+                getattr(pattern, method)(text)
         else:
             pattern.search(text)
             for _ in pattern.finditer(text):
