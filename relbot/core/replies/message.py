@@ -221,18 +221,34 @@ def _mailparser_defects(parsed: mailparser.MailParser) -> list[str]:
     return found
 
 
+#: a header block past this is read with the stdlib alone
+LARGE_HEADERS = 64 * 1024
+
+
+class _LargeHeaders(Exception):
+    """The header block is too large for mail-parser's decoding of every field."""
+
+
 def read_message(raw: bytes | str) -> Message:
     """Read a whole message. Never raises, whatever the bytes."""
     data = to_bytes(raw)
     try:
+        if len(header_block(data)) > LARGE_HEADERS:
+            raise _LargeHeaders
         parsed = mailparser.parse_from_bytes(data)
         msg: email.message.Message = parsed.message
         defects = _mailparser_defects(parsed)
     except (RecursionError, MailParserRecursionError):
         return _headers_only(data, "MIME nesting too deep: body not read")
     except Exception as exc:
-        # mail-parser has its own bugs on broken mail; the stdlib parse it wraps is sturdier
-        defects = [f"mail-parser failed ({exc.__class__.__name__}): read with the stdlib"]
+        # mail-parser has its own bugs on broken mail; the stdlib parse it wraps is
+        # sturdier. And mail-parser decodes every header field, which took seconds for
+        # a field of 20,000 encoded words; relbot decodes only the few it reads.
+        defects = [
+            f"header block over {LARGE_HEADERS} bytes: read with the stdlib"
+            if isinstance(exc, _LargeHeaders)
+            else f"mail-parser failed ({exc.__class__.__name__}): read with the stdlib"
+        ]
         try:
             msg = email.message_from_bytes(data)
         except RecursionError:
