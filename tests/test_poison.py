@@ -104,6 +104,7 @@ def test_a_failure_inside_the_store_quarantines_that_mail_only(
     assert "4F8C1A23.7050301@citrix.com" in listing and "refused by the test trigger" in listing
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_mail_past_the_time_budget_is_kept_unprocessed(project: Project, tmp_path: Path) -> None:
     text = (project.root / "config.toml").read_text()
     text = text.replace("[parsing]\n", "[parsing]\nmax_seconds_per_message = 0.3\n")
@@ -202,6 +203,9 @@ def test_a_sender_address_with_raw_bytes_is_read(project: Project, tmp_path: Pat
     assert rows["addr@example.org"] != "quarantined"
 
 
+# a cut-off that lands inside a gc callback is printed there ("Exception ignored")
+# and raised again 50 ms later; pytest would turn the print into an error
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_the_time_budget_holds_in_the_mail_thread_of_relbot_run(project: Project) -> None:
     # `relbot run` reads mail in a thread of its own, where no SIGALRM arrives
     text = (project.root / "config.toml").read_text()

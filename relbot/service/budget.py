@@ -59,15 +59,25 @@ def _alarm_free() -> bool:
     ) in (signal.SIG_DFL, signal.SIG_IGN, None)
 
 
-def _on_alarm(_signum: int, _frame: FrameType | None) -> None:
-    raise OverBudget
+#: how often the cut-off is raised again while the step still runs: an exception
+#: that arrives inside a gc or weakref callback is printed and lost there
+AGAIN = 0.05
+
+
+class _Alarm:
+    fired = False
+
+    def __call__(self, _signum: int, _frame: FrameType | None) -> None:
+        self.fired = True
+        raise OverBudget
 
 
 def _run_with_alarm(step: Callable[[], T], seconds: float) -> T:
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    alarm = _Alarm()
+    previous = signal.signal(signal.SIGALRM, alarm)
     try:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        return step()
+        signal.setitimer(signal.ITIMER_REAL, seconds, AGAIN)
+        result = step()
     finally:
         try:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -75,6 +85,9 @@ def _run_with_alarm(step: Callable[[], T], seconds: float) -> T:
             # the alarm may go off just as the step returns: the handler is
             # put back whatever happens, and the OverBudget goes on up
             signal.signal(signal.SIGALRM, previous)
+    if alarm.fired:
+        raise OverBudget  # it went off, and something on the way swallowed it
+    return result
 
 
 _API = ("PyThreadState_SetAsyncExc", ctypes.pythonapi)
@@ -86,24 +99,33 @@ _clear_in = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p)(_AP
 def _run_with_timer(step: Callable[[], T], seconds: float) -> T:
     worker = threading.get_ident()
     lock = threading.Lock()
+    finished = threading.Event()
     state = {"done": False, "fired": False}
 
     def cut_off() -> None:
-        with lock:
-            if not state["done"]:
+        if finished.wait(seconds):
+            return
+        while True:
+            with lock:
+                if state["done"]:
+                    return
                 state["fired"] = True
                 _raise_in(worker, OverBudget)
+            if finished.wait(AGAIN):
+                return
 
-    timer = threading.Timer(seconds, cut_off)
-    timer.daemon = True
-    timer.start()
+    watchdog = threading.Thread(target=cut_off, name="relbot-budget", daemon=True)
+    watchdog.start()
     try:
-        return step()
+        result = step()
     finally:
-        timer.cancel()
+        finished.set()
         with lock:
             state["done"] = True
             if state["fired"]:
                 # raised already, or about to be: clear a pending one so it
                 # cannot surface later, in code the budget does not cover
                 _clear_in(worker, None)
+    if state["fired"]:
+        raise OverBudget  # it was raised, and something on the way swallowed it
+    return result
