@@ -395,15 +395,10 @@ class Store:
         self, name: str, old: str, new: str, *, now: dt.datetime, ttl: dt.timedelta
     ) -> bool:
         """Give ``name`` to ``new`` if ``old`` still holds it (atomic: one taker wins)."""
+        lease = leases_table.c
+        change = leases_table.update().where((lease.name == name) & (lease.holder == old))
         with self.transaction() as conn:
-            return bool(
-                conn.execute(
-                    leases_table.update()
-                    .where(leases_table.c.name == name)
-                    .where(leases_table.c.holder == old)
-                    .values(holder=new, expires_at=utc(now + ttl))
-                ).rowcount
-            )
+            return bool(conn.execute(change.values(holder=new, expires_at=utc(now + ttl))).rowcount)
 
     def release_lease(self, name: str, holder: str) -> None:
         with self.transaction() as conn:
