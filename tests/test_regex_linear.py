@@ -33,7 +33,7 @@ HARDEST = 3
 #: seconds one search plus a full finditer may take at BIG characters. A
 #: linear pattern takes a few ms; the backtracking ones took 10 s to minutes
 #: (the snip pattern of core/quotes.py: 157 s). Room for a loaded machine.
-BOUND = 2.0
+BOUND = 3.0
 
 
 #: replies that reach the patterns built at run time (an added item, a link)

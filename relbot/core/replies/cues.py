@@ -539,8 +539,10 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
         r"(?:from|in) (?:the|this|your) "
         r"(?:list|tracker|mail)"
         # "Memory tagging was lost as an item", "Hypercall buffers (Gil's) are entirely missing"
-        r"|(?:^|(?<=, )|(?<=\) ))(?:\W*(?:also|and|plus),?\s+)?(?P<z>[^,;]{2,60}?)"
-        r"\s+(?:was|were|is|are|got|has been)(?: also| entirely| completely| somehow| now){0,2}"
+        # (a bounded run before "also": ") ) ) ..." was read to its end from every ") ")
+        r"|(?:^|(?<=, )|(?<=\) ))(?:\W{0,10}+(?:also|and|plus),?\s++)?"
+        r"(?P<z>[^,;\s][^,;]{1,59}?)(?<!\s)\s++"
+        r"(?:was|were|is|are|got|has been)(?: also| entirely| completely| somehow| now){0,2}"
         r" (?:lost|missing|dropped)"
         r"(?: as an item| from (?:the|this) (?:list|mail))?(?=\s*[.!;,]|\s*$)"
         # "Cache QoS was dropped too, but that is intended": no request

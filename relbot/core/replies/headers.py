@@ -11,7 +11,6 @@ import email.message
 import email.parser
 import email.policy
 import email.utils
-import hashlib
 import re
 from collections.abc import Mapping
 
@@ -138,8 +137,6 @@ def message_ids(value: str) -> tuple[str, ...]:
 
 _ONE_ID = re.compile(r"<([^<>]*)>")
 _COMMENT = re.compile(r"\([^()]*\)")
-#: longer ids are cut and given a digest of the whole: every store can index them
-MAX_ID_CHARS = 900
 
 
 def own_message_id(value: str) -> str:
@@ -154,12 +151,7 @@ def own_message_id(value: str) -> str:
     text = " ".join(_COMMENT.sub(" ", _FOLD.sub("", value)).split())
     one = _ONE_ID.fullmatch(text)
     ident = safe_text("".join(one.group(1).split()) if one is not None else text)
-    if not ident.strip("<> "):
-        return ""
-    if len(ident) > MAX_ID_CHARS:
-        digest = hashlib.sha256(ident.encode("utf-8")).hexdigest()[:16]
-        ident = f"{ident[: MAX_ID_CHARS - 40]}...{digest}"
-    return ident
+    return ident if ident.strip("<> ") else ""
 
 
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")

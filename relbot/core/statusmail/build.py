@@ -110,7 +110,7 @@ def _release(title: str, preamble: list[str], intro: list[list[str]]) -> str:
     # a version inside a URL or a Message-ID names no release, nor does a past
     # one: "[since the 5.1 release]"
     texts = tuple(
-        re.sub(r"(?i)\S*(?:://|@)\S*|\b(?:since|after|from|before)\s+\d+\.\d+", " ", t)
+        re.sub(r"(?i)(?<!\S)\S*(?:://|@)\S*+|\b(?:since|after|from|before)\s+\d+\.\d+", " ", t)
         for t in (*preamble, title, *(ln for p in intro for ln in p))
     )
     for text in texts:
