@@ -118,12 +118,17 @@ def reject(env: Env, proposal_id: int) -> None:
 @main.command()
 @pass_env
 def quarantine(env: Env) -> None:
-    """List messages relbot could not process, with the reason."""
-    rows = env.service.store.messages("quarantined")
+    """List messages relbot could not process (quarantined or unprocessed), with the reason."""
+    store = env.service.store
+    rows = sorted(
+        (m for s in ("quarantined", "unprocessed") for m in store.messages(s)), key=lambda m: m.id
+    )
     if not rows:
         click.echo("quarantine is empty")
     for m in rows:
-        click.echo(f"{m.id:>4}  {m.received_at:%Y-%m-%d %H:%M}  <{m.message_id}>  {m.origin}")
+        click.echo(
+            f"{m.id:>4}  {m.received_at:%Y-%m-%d %H:%M}  <{m.message_id}>  {m.origin}  {m.state}"
+        )
         click.echo(f"      {m.reason}")
 
 
@@ -131,5 +136,5 @@ def quarantine(env: Env) -> None:
 @click.argument("message_id", type=int)
 @pass_env
 def retry(env: Env, message_id: int) -> None:
-    """Process a quarantined message again (by its number in `relbot quarantine`)."""
+    """Process a quarantined or unprocessed message again (its number in `relbot quarantine`)."""
     click.echo(Ingestor(env.service, now=env.now).retry(message_id))

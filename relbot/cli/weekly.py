@@ -169,7 +169,8 @@ def _weekly_status(env: Env, now: dt.datetime) -> None:
         if pending.state is State.FAILED:
             click.echo("                   fix the cause, then `relbot send --now`")
     click.echo(f"pending proposals: {len(store.proposals('pending'))}")
-    click.echo(f"quarantined mail:  {len(store.messages('quarantined'))}")
+    kept = len(store.messages("quarantined")) + len(store.messages("unprocessed"))
+    click.echo(f"quarantined mail:  {kept}")
     holder = running(store)
     if holder is not None:
         click.echo(f"relbot run:        {holder}")

@@ -138,7 +138,7 @@ def _claim(fields: Sequence[tuple[str, str]], settings: TrustConfig) -> _Claim:
     if not _in_domains(domain_of(addr), settings.list_domains):
         return _Claim(name, addr, addr, False)
     # the list's own address: the author is in X-Original-From, else Reply-To
-    via = re.sub(r"\s+via\s+\S.*$", "", name, flags=re.IGNORECASE)
+    via = re.sub(r"(?<!\s)\s++via\s++\S.*$", "", name, flags=re.IGNORECASE)
     for header in ("x-original-from", "reply-to"):
         for value in _values(fields, header):
             for other_name, other in parse_addresses(value):

@@ -30,6 +30,16 @@ class Sender:
     #: what the mail proved of this address; None: nothing was checked
     verification: Verification | None = None
 
+    @property
+    def from_line(self) -> str:
+        """``Name <addr>`` as a From line shows it; an address that is not ASCII too."""
+        if not self.addr:
+            return self.name
+        try:
+            return email.utils.formataddr((self.name, self.addr))
+        except UnicodeError:  # SMTPUTF8, or raw 8-bit bytes
+            return f"{self.name} <{self.addr}>" if self.name else self.addr
+
 
 #: letters with no decomposition to a base letter, spelt as in ASCII mail
 _SPELT = str.maketrans(

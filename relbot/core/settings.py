@@ -172,6 +172,9 @@ class ParsingConfig:
     tracker_prefixes: tuple[str, ...] = ()
     #: the largest message relbot reads in full; larger ones are quarantined
     max_message_bytes: int = 10 * 1024 * 1024
+    #: understanding one mail is cut off after this many seconds; the mail is
+    #: kept, unprocessed, with the reason (0: no limit)
+    max_seconds_per_message: float = 10.0
 
 
 TrustMode = Literal["dkim", "authentication-results", "none"]

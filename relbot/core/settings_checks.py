@@ -23,7 +23,9 @@ PLACEHOLDERS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("mail", "subject"): ("release", "next_release", "date", "week"),
 }
 
-_ADDR_SPEC = re.compile(r"[^@\s<>()\[\],;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_ADDR_SPEC = re.compile(
+    r"(?<![^@\s<>()\[\],;:\"])[^@\s<>()\[\],;:\"]++@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"
+)
 _HEADERS = HeaderRegistry()
 
 

@@ -201,6 +201,11 @@ def _check(config: Config, source: str) -> None:
             f"{source} [parsing] confidence_threshold: expected a number from 0 to 1, "
             f"got {config.parsing.confidence_threshold}"
         )
+    if config.parsing.max_seconds_per_message < 0:
+        raise ConfigError(
+            f"{source} [parsing] max_seconds_per_message: expected a number of seconds "
+            f"(0 for no limit), got {config.parsing.max_seconds_per_message}"
+        )
     for table, password_env, password_command in (
         ("imap", config.imap.password_env, config.imap.password_command),
         ("smtp", config.smtp.password_env, config.smtp.password_command),

@@ -7,9 +7,6 @@ outbox.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 from enum import StrEnum
@@ -32,7 +29,8 @@ from relbot.service.wiring import Service
 
 LEASE = "weekly-send"
 #: longer than any send with the transport's retries; a crashed holder's
-#: lease runs out after this
+#: lease runs out after this (on the same host it is taken over at once:
+#: relbot.service.lease)
 LEASE_TTL = dt.timedelta(minutes=15)
 
 
@@ -139,8 +137,3 @@ def result_for(
 ) -> SendResult:
     """The result of acting on ``row``."""
     return SendResult(outcome, row.week, row.message_id, detail, path)
-
-
-def lease_holder() -> str:
-    """This process, as the holder of the ``weekly-send`` lease: host, pid, a nonce."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

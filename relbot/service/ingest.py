@@ -13,11 +13,10 @@ holds up the messages after it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from sqlalchemy.engine import Connection
 
@@ -38,9 +37,21 @@ from relbot.core.replies.threads import (
 from relbot.edges.mailbox import RawMail
 from relbot.edges.store.store import Store
 from relbot.errors import RelbotError, UsageError
+from relbot.service.budget import Budget, OverBudget
 from relbot.service.history import History, apply_all
+from relbot.service.ingest_report import IngestReport
 from relbot.service.outbox import Outbox, State
 from relbot.service.parents import Parents
+from relbot.service.safety import (
+    ALREADY_READ,
+    QUARANTINED,
+    SCREEN_FAILED,
+    UNPROCESSED,
+    Boundary,
+    compare_with_stored,
+    failure,
+    synthetic_id,
+)
 from relbot.service.understanding import (
     Claims,
     Proofs,
@@ -64,28 +75,6 @@ _PREVIEW_ID = re.compile(r"^relbot\.preview\.(?P<week>\d{4}-W\d{2})\.[0-9a-f]+@"
 OnCommit = Callable[[Connection], None]
 
 
-@dataclass
-class IngestReport:
-    """Counts for one run; ``lines`` says what happened to each member."""
-
-    scanned: int = 0
-    members: int = 0
-    duplicates: int = 0
-    guarded: int = 0
-    applied: int = 0
-    pending: int = 0
-    ignored: int = 0
-    quarantined: int = 0
-    lines: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return (
-            f"scanned {self.scanned}, thread members {self.members}, applied {self.applied}, "
-            f"pending {self.pending}, ignored {self.ignored}, quarantined {self.quarantined}, "
-            f"duplicates {self.duplicates}, loop-guarded {self.guarded}"
-        )
-
-
 #: parsed messages kept (text and sender, no other header) for the answers that follow them
 PARSED_KEPT = 512
 #: a Message-ID longer than a header line may be (RFC 5322) is keyed by a hash of it
@@ -99,12 +88,7 @@ def _own_id(found: str, header_bytes: bytes) -> str:
     return msgid
 
 
-def synthetic_id(raw: bytes, kind: str = "no-message-id") -> str:
-    """An id for a message that has none (or an unusable one), stable for the same bytes."""
-    return f"{kind}-{hashlib.sha256(raw).hexdigest()[:24]}@relbot.invalid"
-
-
-class Ingestor:
+class Ingestor(Boundary):
     """Reads messages into the store; one per run (it caches what it knows)."""
 
     def __init__(self, service: Service, *, now: Callable[[], dt.datetime]) -> None:
@@ -119,6 +103,7 @@ class Ingestor:
         )
         self.list_tags = cfg.mail.list_tags
         self.max_bytes = cfg.parsing.max_message_bytes
+        self.max_seconds = cfg.parsing.max_seconds_per_message
         self.report = IngestReport()
         self.history = History(self.store)
         #: one transaction per member, or batches of them (``units.batched()``)
@@ -145,30 +130,46 @@ class Ingestor:
     # -- deciding from headers ---------------------------------------------
 
     def screen(self, header_bytes: bytes) -> tuple[str, Membership]:
-        """(message id, membership) from the header block alone; counts it scanned."""
+        """(message id, membership) from the header block alone; counts it scanned.
+
+        A mail whose id is stored already is a member to compare (``take``
+        tells a copy from a different mail); one the screen fails on is a
+        member to quarantine, so its body is fetched and kept.
+        """
         self.report.scanned += 1
-        # membership first, from the raw keys: only a possible member is decoded and guarded
-        keys = thread_keys(header_bytes)
-        if keys is not None:
-            msgid = _own_id(keys.message_id, header_bytes)
+        msgid = ""
+        try:
+            # membership first, from the raw keys: only a possible member is decoded and guarded
+            keys = thread_keys(header_bytes)
+            if keys is not None:
+                msgid = _own_id(keys.message_id, header_bytes)
+                if msgid not in self.known and not may_be_member(
+                    keys, self.thread_ids, self.status_subjects, _PREVIEW_ID.match
+                ):
+                    return msgid, Membership(False)
+            head = read_header_fields(header_bytes, screen=True)
+            msgid = _own_id(head.message_id, header_bytes)
+            reason = guard_reason(head, self.guards)
+            if msgid in self.known and not reason:
+                return msgid, Membership(True, 1.0, ALREADY_READ)
             if msgid in self.known:
-                self.report.duplicates += 1
-                return msgid, Membership(False, 0.0, "already read")
-            if not may_be_member(keys, self.thread_ids, self.status_subjects, _PREVIEW_ID.match):
-                return msgid, Membership(False)
-        head = read_header_fields(header_bytes, screen=True)
-        msgid = _own_id(head.message_id, header_bytes)
-        if msgid in self.known:
-            self.report.duplicates += 1
-            return msgid, Membership(False, 0.0, "already read")
-        reason = guard_reason(head, self.guards)
+                self.report.duplicates += 1  # our own mail, back from the list
+                return msgid, Membership(False, 0.0, ALREADY_READ)
+            return msgid, self._membership(head, reason)
+        except Exception as exc:  # the rule at the boundary: keep the mail, read the next
+            log.exception("the header screen failed on <%s>", msgid)
+            return msgid or synthetic_id(header_bytes), Membership(
+                True, 1.0, f"{SCREEN_FAILED}: {failure(exc)}"
+            )
+
+    def _membership(self, head: Message, reason: str | None) -> Membership:
         if reason:
             self.report.guarded += 1
-            return msgid, Membership(False, 0.0, reason)
+            return Membership(False, 0.0, reason)
         preview = next((r for r in head.thread_ids if _PREVIEW_ID.match(r)), "")
         if preview:
-            return msgid, Membership(True, 1.0, f"answers the preview <{preview}>")
-        return msgid, thread_membership(head, self.thread_ids, self.status_subjects, self.list_tags)
+            return Membership(True, 1.0, f"answers the preview <{preview}>")
+        return thread_membership(head, self.thread_ids, self.status_subjects, self.list_tags)
 
     # -- taking a whole message --------------------------------------------
 
@@ -190,78 +191,63 @@ class Ingestor:
         *,
         on_commit: OnCommit | None = None,
     ) -> str:
-        """Read, understand and store one thread member, in one transaction."""
-        self.report.members += 1
-        raw = mail.raw
-        problem = ""
-        if len(raw) > self.max_bytes:
-            problem = self._too_large(raw)
-        else:
-            try:
+        """Read, understand and store one thread member, in one transaction.
+
+        Whatever goes wrong (any exception, or the time budget running out),
+        the mail is kept with the reason and ``on_commit`` (the watermark) runs.
+        """
+        raw, problem, state = mail.raw, "", QUARANTINED
+        budget = Budget(self.max_seconds)
+        try:
+            # (or stored since the screen: two mails with one id in one fetch)
+            if member.via == ALREADY_READ or msgid in self.known:
+                self.units.flush()  # the stored mail may sit in the open batch
+                again = compare_with_stored(self.store, raw, msgid, budget, self.list_tags)
+                if again.copy or again.msg is None:
+                    return self._copy(on_commit)
+                member = self._membership(again.msg, guard_reason(again.msg, self.guards))
+                if not member.member:
+                    return self._skip(member, on_commit)
+                self.report.lines.append(
+                    f"<{msgid}>: Message-ID already used by a different mail; read as <{again.key}>"
+                )
+                msgid = again.key
+            self.report.members += 1
+            if member.via.startswith(SCREEN_FAILED):
+                problem = member.via
+            elif len(raw) > self.max_bytes:
+                problem = f"{len(raw)} bytes is over [parsing] max_message_bytes ({self.max_bytes})"
+            else:
                 with self.units.unit() as conn:
-                    outcome = self._apply(conn, raw, msgid, mail.origin, member)
+                    outcome = self._apply(conn, raw, msgid, mail.origin, member, budget)
                     if on_commit is not None:
                         on_commit(conn)
                 self._remember(msgid)
                 return outcome
-            except RelbotError as exc:
-                problem = str(exc)
-            except Exception as exc:  # a bug in reading one mail must not stop the rest
-                log.exception("%s: could not process <%s>", mail.origin, msgid)
-                problem = f"{type(exc).__name__}: {exc}"
-        self._quarantine(raw, msgid, mail.origin, problem, on_commit)
-        return f"quarantined: {problem}"
-
-    def _too_large(self, raw: bytes) -> str:
-        return f"{len(raw)} bytes is over [parsing] max_message_bytes ({self.max_bytes})"
-
-    def _quarantine(
-        self, raw: bytes, msgid: str, origin: str, reason: str, on_commit: OnCommit | None
-    ) -> None:
-        log.warning("%s: quarantined <%s>: %s", origin, msgid, reason)
-        with self.units.unit() as conn:
-            self.store.record_message(
-                conn,
-                message_id=msgid,
-                raw=raw,
-                state="quarantined",
-                at=self.now(),
-                origin=origin,
-                reason=reason,
-            )
-            if on_commit is not None:
-                on_commit(conn)
-        self._remember(msgid)
-        self.report.quarantined += 1
-        self.report.lines.append(f"<{msgid}>: quarantined: {reason}")
-
-    def retry(self, row_id: int) -> str:
-        """Process a quarantined message again; it stays quarantined if it fails."""
-        row = next((m for m in self.store.messages("quarantined") if m.id == row_id), None)
-        if row is None:
-            raise UsageError(f"no quarantined message {row_id} (see `relbot quarantine`)")
-        raw = self.store.message_raw(row_id) or b""
-        member = Membership(True, 1.0, "retry")
-        try:
-            if len(raw) > self.max_bytes:
-                raise RelbotError(self._too_large(raw))
-            with self.store.transaction() as conn:
-                self.store.delete_message(conn, row.message_id)
-                return self._apply(conn, raw, row.message_id, row.origin, member)
-        except Exception as exc:
-            reason = str(exc) if isinstance(exc, RelbotError) else f"{type(exc).__name__}: {exc}"
-            with self.store.transaction() as conn:
-                self.store.update_message(conn, row.message_id, state="quarantined", reason=reason)
-            return f"still quarantined: {reason}"
+        except OverBudget:
+            problem = self._over_budget()
+            state = UNPROCESSED
+        except RelbotError as exc:
+            problem = str(exc)
+        except Exception as exc:  # the rule at the boundary: any failure keeps the mail
+            log.exception("%s: could not process <%s>", mail.origin, msgid)
+            problem = failure(exc)
+        return self._keep(raw, msgid, mail.origin, problem, state, on_commit)
 
     def _remember(self, msgid: str) -> None:
         self.known.add(msgid)
         self.thread_ids.add(msgid)
 
     def _apply(
-        self, conn: Connection, raw: bytes, msgid: str, origin: str, member: Membership
+        self,
+        conn: Connection,
+        raw: bytes,
+        msgid: str,
+        origin: str,
+        member: Membership,
+        budget: Budget,
     ) -> str:
-        msg = read_message(raw)
+        msg = budget.run(lambda: read_message(raw))
         self.parents.keep(msg)
         verification = self.proofs.check(msg.message_id, raw)
         parent = self._parent(msg, conn)
@@ -269,16 +255,20 @@ class Ingestor:
         # committed: the history never holds what a rollback took away
         tracker = self.history.current(conn)
         self.claims.update(self.history.events, conn)
-        result = understand(
-            msg,
-            tracker,
-            self.history.events,
-            replace(self.rules, claimed=self.claims.pairs),
-            self.now().date(),
-            shown=self.history.shown,
-            parent=parent,
-            verification=verification,
-            parent_verification=self.proofs.of(parent, conn),
+        rules = replace(self.rules, claimed=self.claims.pairs)
+        parent_verification = self.proofs.of(parent, conn)
+        result = budget.run(
+            lambda: understand(
+                msg,
+                tracker,
+                self.history.events,
+                rules,
+                self.now().date(),
+                shown=self.history.shown,
+                parent=parent,
+                verification=verification,
+                parent_verification=parent_verification,
+            )
         )
         if member.confidence < 1.0:
             result = _hold_all(result, f"in the thread only by its subject ({member.via})")

@@ -33,7 +33,8 @@ from relbot.edges.mailbox import (
 )
 from relbot.edges.store.seen import SeenFiles
 from relbot.errors import MailboxError, RelbotError
-from relbot.service.ingest import Ingestor, IngestReport
+from relbot.service.ingest import Ingestor
+from relbot.service.ingest_report import IngestReport
 from relbot.service.wiring import Service
 
 log = logging.getLogger("relbot.service.poll")
@@ -259,15 +260,21 @@ def watch(
     """Poll until ``stop`` is set: IDLE where the server has it, else every interval.
 
     A dropped connection or a restarted server is met with reconnects, with
-    exponential backoff and jitter; each one is logged.
+    exponential backoff and jitter; each one is logged. Nothing else ends the
+    loop either: an unexpected error is logged with its traceback and the next
+    sync starts from the watermark (a mail that fails is kept by the ingest
+    path and passed, so one mail cannot make every sync fail).
     """
     cfg = service.config
     backoff = backoff or Backoff(base=1.0, cap=300.0)
     if cfg.mailbox.source != "imap":
         while not stop.is_set():
-            report = poll_local_once(service, now=now)
-            if on_report:
-                on_report(report)
+            try:
+                report = poll_local_once(service, now=now)
+                if on_report:
+                    on_report(report)
+            except Exception:
+                log.exception("reading the mailbox failed; trying again")
             stop.wait(cfg.schedule.poll_interval)
         return
     while not stop.is_set():
@@ -302,6 +309,9 @@ def watch(
             # transaction per message), so the next sync picks up from the
             # watermark
             log.error("%s; trying again", exc)
+            stop.wait(backoff.next_delay())
+        except Exception:
+            log.exception("the sync failed; trying again")
             stop.wait(backoff.next_delay())
         finally:
             source.close()

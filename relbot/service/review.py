@@ -32,11 +32,11 @@ from relbot.service.draft import (
     Outcome,
     SendResult,
     build_week_mail,
-    lease_holder,
     mail_settings,
     refresh_draft,
     result_for,
 )
+from relbot.service.lease import lease_holder, take_lease
 from relbot.service.outbox import Outbox, OutboxRow, State
 from relbot.service.weeks import describe_time, next_slot, week_of
 from relbot.service.wiring import Service
@@ -57,7 +57,7 @@ def preview_weekly(service: Service, now: dt.datetime) -> SendResult:
             Outcome.NOT_DUE, week, detail=f"{week}: preview at {describe_time(opens, schedule)}"
         )
     holder = lease_holder()
-    if not service.store.acquire_lease(LEASE, holder, now=now, ttl=LEASE_TTL):
+    if not take_lease(service.store, LEASE, holder, now=now, ttl=LEASE_TTL):
         return SendResult(Outcome.BUSY, week, detail=f"{week}: another relbot process is sending")
     try:
         row = draft_for(service, now, slot)

@@ -74,6 +74,10 @@ class Units:
         finally:
             self._batching = False
 
+    def flush(self) -> None:
+        """Commit the open batch now, so that other connections see what it holds."""
+        self._close(commit=True)
+
     @contextmanager
     def _in_batch(self) -> Iterator[Connection]:
         if self._conn is None:

@@ -40,11 +40,11 @@ from relbot.service.draft import (
     Outcome,
     SendResult,
     build_week_mail,
-    lease_holder,
     mail_settings,
     refresh_draft,
     result_for,
 )
+from relbot.service.lease import lease_holder, take_lease
 from relbot.service.outbox import Outbox, OutboxRow, State, reached_list
 from relbot.service.review import send_preview, tell_refused
 from relbot.service.verdict import PREVIEW_FIRST, send_verdict
@@ -76,7 +76,7 @@ def send_weekly(
     if dry_run:
         return _dry_run(service, now, slot, week, force=force)
     holder = lease_holder()
-    if not service.store.acquire_lease(LEASE, holder, now=now, ttl=LEASE_TTL):
+    if not take_lease(service.store, LEASE, holder, now=now, ttl=LEASE_TTL):
         return SendResult(Outcome.BUSY, week, detail=f"{week}: another relbot process is sending")
     try:
         return _send_locked(service, now, slot, week, force=force)

@@ -120,3 +120,19 @@ def section_for(text: str, reading: Reading, ctx: Context) -> str:
         if words and all(w in lowered for w in words):
             best = sec.key
     return best or ctx.section or ""
+
+
+#: changes read from one mail: more is a mistake or an attack, each costs a
+#: policy decision and a row, and the release manager can read the rest
+MAX_ACTIONS = 200
+
+
+def bounded(proposed: list[Action], notes: list[str]) -> list[Action]:
+    """The first ``MAX_ACTIONS`` of ``proposed``; a note says how many more were left."""
+    if len(proposed) <= MAX_ACTIONS:
+        return proposed
+    notes.append(
+        f"line {proposed[MAX_ACTIONS].line_no}: only the first {MAX_ACTIONS} changes of this "
+        f"mail were read; {len(proposed) - MAX_ACTIONS} more were not"
+    )
+    return proposed[:MAX_ACTIONS]

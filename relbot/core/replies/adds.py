@@ -36,10 +36,10 @@ _HINTS = OutlineHints()
 
 
 def _clean_add_text(x: str) -> str:
-    where = r"(?:the|this|your|our)\s+(?:\S+\s+){0,2}?(?:list|tracker|todo|plan|mail)"
-    x = re.sub(rf"\s+(?:to|on(?:to)?|in)\s+{where}\b.*$", "", x, flags=re.I)
+    where = r"(?:the|this|your|our)\s++(?:\S++\s++){0,2}?(?:list|tracker|todo|plan|mail)"
+    x = re.sub(rf"(?<!\s)\s++(?:to|on(?:to)?|in)\s++{where}\b.*$", "", x, flags=re.I)
     x = re.sub(
-        r"\s+(?:as well|too|also|please|as (?:a )?(?:blocker|nice[- ]to[- ]have))\b.*$",
+        r"(?<!\s)\s++(?:as well|too|also|please|as (?:a )?(?:blocker|nice[- ]to[- ]have))\b.*$",
         "",
         x,
         flags=re.I,

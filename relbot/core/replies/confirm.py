@@ -53,8 +53,9 @@ def confirms_update(new_text: str) -> bool:
 
 #: "On Tue, 3 Sep 2019, Roger Pau Monné wrote:", "Jan Beulich <jb@suse.com> wrote:"
 _WROTE = re.compile(
-    r"^\s*(?:(?:On|Quoting)\s.*,\s*)?(?P<name>[^,:<>()\"]+?)\"?\s*(?:<[^<>]*>|\([^()]*\))?"
-    r"\s+(?:wrote|writes|said)\s*:\s*$",
+    r"^\s*+(?:(?:On|Quoting)\s(?>.*,)\s*+)?"
+    r"(?P<name>[^,:<>()\"\s]++(?:\s++[^,:<>()\"\s]++)*?)\"?(?:\s*+(?:<[^<>]*+>|\([^()]*+\)))?"
+    r"\s++(?:wrote|writes|said)\s*+:\s*+$",
     re.IGNORECASE,
 )
 #: an Outlook header's "From: Jürgen Groß <jgross@suse.com>"

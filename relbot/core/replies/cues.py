@@ -535,17 +535,19 @@ CUES: tuple[tuple[Cue, str, float], ...] = (
     ),
     (
         Cue.ADD,
-        r"^(?P<x>.+?)\s+(?:is|are|seems to be)(?: also| still| currently)? missing (?:from|in) "
-        r"(?:the|this|your) "
+        r"^(?P<x>.+?)(?<!\s)\s++(?:is|are|seems to be)(?: also| still| currently)? missing "
+        r"(?:from|in) (?:the|this|your) "
         r"(?:list|tracker|mail)"
         # "Memory tagging was lost as an item", "Hypercall buffers (Gil's) are entirely missing"
-        r"|(?:^|(?<=, )|(?<=\) ))(?:\W*(?:also|and|plus),?\s+)?(?P<z>[^,;]{2,60}?)"
-        r"\s+(?:was|were|is|are|got|has been)(?: also| entirely| completely| somehow| now){0,2}"
+        # (a bounded run before "also": ") ) ) ..." was read to its end from every ") ")
+        r"|(?:^|(?<=, )|(?<=\) ))(?:\W{0,10}+(?:also|and|plus),?\s++)?"
+        r"(?P<z>[^,;\s][^,;]{1,59}?)(?<!\s)\s++"
+        r"(?:was|were|is|are|got|has been)(?: also| entirely| completely| somehow| now){0,2}"
         r" (?:lost|missing|dropped)"
         r"(?: as an item| from (?:the|this) (?:list|mail))?(?=\s*[.!;,]|\s*$)"
         # "Cache QoS was dropped too, but that is intended": no request
         r"(?![^.]*\bbut\b[^.]*\b(?:correct|intended|intentional|on purpose|deliberate|fine)\b)"
-        r"|^(?P<y>.+?)\s+should (?:also )?be (?:on|added to|tracked (?:on"
+        r"|^(?P<y>.+?)(?<!\s)\s++should (?:also )?be (?:on|added to|tracked (?:on"
         r"|in)) "
         r"(?:the|this) list",
         0.85,

@@ -20,7 +20,7 @@ _MSGID = re.compile(r"<([^<>]*)>")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"(?<=\?=)[ \t\r\n]+(?==\?)")
 _FOLD = re.compile(r"\r?\n(?=[ \t])|\r?\n$")
-_VIA = re.compile(r"^(.*?)\s+via\s+\S.*$", re.IGNORECASE)
+_VIA = re.compile(r"^(.*?)(?<!\s)\s++via\s++\S.*$", re.IGNORECASE)
 
 
 def to_bytes(raw: bytes | str) -> bytes:
@@ -89,11 +89,12 @@ def decode_header_value(value: str) -> str:
 _ADDR_SPEC = r"[^\s\"(),:;<>@\[\\\]]+@[^\s\"(),:;<>@\[\\\]]+"
 #: one ``Name <addr>``, ``"Name" <addr>`` or bare address, with nothing the
 #: full parser treats specially (comments, escapes, groups, lists)
+_NAME_WORD = r"[^\"(),:;<>@\[\\\]\r\n \t]++"
 _SIMPLE_ADDRESS = re.compile(
-    r"[ \t]*(?:"
-    r"(?:\"(?P<quoted>[^\"\\\r\n]*)\"|(?P<name>[^\"(),:;<>@\[\\\]\r\n]*?))"
-    rf"[ \t]*<(?P<addr>{_ADDR_SPEC})>"
-    rf"|(?P<bare>{_ADDR_SPEC}))[ \t]*"
+    r"[ \t]*+(?:"
+    rf"(?:\"(?P<quoted>[^\"\\\r\n]*+)\"|(?P<name>(?>{_NAME_WORD}(?:[ \t]++{_NAME_WORD})*+)?))"
+    rf"[ \t]*+<(?P<addr>{_ADDR_SPEC})>"
+    rf"|(?P<bare>{_ADDR_SPEC}))[ \t]*+"
 )
 
 
@@ -119,18 +120,59 @@ def parse_addresses(value: str) -> tuple[tuple[str, str], ...]:
     except (ValueError, TypeError, IndexError):
         return ()
     return tuple(
-        (decode_header_value(name).strip('"').strip(), addr.strip().lower())
+        (decode_header_value(name).strip('"').strip(), safe_text(addr.strip().lower()))
         for name, addr in pairs
         if "@" in addr
     )
 
 
 def message_ids(value: str) -> tuple[str, ...]:
+    """The ids an In-Reply-To or References field names, leniently, as storable text."""
     found = [m.strip() for m in _MSGID.findall(value)]
     if not found:
         # some mailers drop the brackets; then anything with an @ is an id
         found = [t.strip("<>,;") for t in value.split() if "@" in t]
-    return tuple(dict.fromkeys("".join(i.split()) for i in found if i.strip()))
+    return tuple(dict.fromkeys(safe_text("".join(i.split())) for i in found if i.strip()))
+
+
+_ONE_ID = re.compile(r"<([^<>]*)>")
+_COMMENT = re.compile(r"\([^()]*\)")
+
+
+def own_message_id(value: str) -> str:
+    """A mail's own Message-ID field as the key it is stored under; '' when it has none.
+
+    A well-formed ``<id>`` (with a comment after it, or folded) gives the id;
+    a bare ``id@host`` the same. A broken field (``<a@b``, ``a@b>``,
+    ``<<x@y>>``, two ids) is kept whole, so broken ids meet only when written
+    alike and are never folded into another mail's id. Bytes that are not
+    UTF-8, NULs and control characters become ``\\xNN`` (``safe_text``).
+    """
+    text = " ".join(_COMMENT.sub(" ", _FOLD.sub("", value)).split())
+    one = _ONE_ID.fullmatch(text)
+    ident = safe_text("".join(one.group(1).split()) if one is not None else text)
+    return ident if ident.strip("<> ") else ""
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def safe_text(value: str) -> str:
+    """``value`` as text every store and terminal takes, the same for the same bytes.
+
+    Bytes that were not UTF-8 (kept by the parsers as surrogate escapes)
+    become ``\\xNN``, valid UTF-8 is decoded, a lone surrogate becomes
+    ``\\udNNN``, NUL and other control characters ``\\xNN``. Text that is
+    already clean comes back unchanged.
+    """
+    if not _UNSAFE.search(value):
+        return value
+    try:
+        data = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        data = value.encode("utf-8", "backslashreplace")
+    text = data.decode("utf-8", "backslashreplace")
+    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _first_address(value: str) -> tuple[str, str]:

@@ -183,7 +183,7 @@ def build_index(tracker: Tracker) -> ItemIndex:
     for key, pos in sections:
         sec = tracker.section(key)
         title = sec.title if sec and sec.title else key
-        parts = re.split(r"\s*(?:/|>|::)\s*", title)
+        parts = re.split(r"(?<!\s)\s*+(?:/|>|::)\s*+", title)
         section_entries.append(
             SectionEntry(key, tuple(tokens(title)), tuple(tokens(parts[-1])), pos)
         )

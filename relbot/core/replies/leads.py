@@ -273,7 +273,7 @@ def partly_when_work_remains(final: Action, sentences: Sequence[Sentence]) -> Ac
 #: a template prompt the status mail asked to answer: "S: feature name", "O: owner"
 _PROMPT = re.compile(r"^\s*([SOEP]):\s+\S")
 _LINE = 200
-_PERSON = re.compile(r"^\s*([^<>\n]+?)\s*<[^<>\s]+@[^<>\s]+>\s*$")
+_PERSON = re.compile(r"^\s*+([^<>\s](?:[^<>\n]*?[^<>\s])?)\s*+<[^<>\s]+@[^<>\s]+>\s*+$")
 
 
 def stanza_add(blocks: Sequence[Block], reading: Reading) -> Action | None:

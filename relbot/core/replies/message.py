@@ -29,6 +29,7 @@ from relbot.core.replies.headers import (
     decode_header_value,
     header_block,
     message_ids,
+    own_message_id,
     scan_header_items,
     sender_of,
     to_bytes,
@@ -84,7 +85,7 @@ def _build(
         if key not in raw:
             raw[key] = value
             headers[key] = decode_header_value(value)
-    own_ids = message_ids(raw.get("message-id", ""))
+    own_id = own_message_id(raw.get("message-id", ""))
     from_name, from_addr, problem = sender_of(headers)
     if problem:
         defects.append(problem)
@@ -94,7 +95,7 @@ def _build(
         if date is None:
             defects.append(f"unreadable Date header: {headers['date'][:80]!r}")
     return Message(
-        message_id=own_ids[0] if own_ids else "",
+        message_id=own_id,
         in_reply_to=message_ids(raw.get("in-reply-to", "")),
         references=tuple(dict.fromkeys(i for v in references for i in message_ids(v))),
         subject=headers.get("subject", ""),

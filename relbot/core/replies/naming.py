@@ -26,7 +26,7 @@ _KIND_WORDS = frozenset(
 
 
 #: a URL or an address: its words (a company, a list) name no item
-_ADDRESS = re.compile(r"https?://\S+|<?[\w.+-]+@[\w-]+(?:\.[\w-]+)+>?")
+_ADDRESS = re.compile(r"https?://\S+|<?(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)+>?")
 
 
 def _words(text: str) -> list[str]:

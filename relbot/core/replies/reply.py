@@ -12,7 +12,6 @@ events the store records. Nothing here raises on what a person wrote.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,6 +27,7 @@ from relbot.core.policy import (
     is_release_manager,
     role_of,
 )
+from relbot.core.replies.action_base import bounded
 from relbot.core.replies.actions import (
     MAX_SENTENCES,
     REVIEW_KINDS,
@@ -210,6 +210,7 @@ def understand_reply(
         # "Thanks, I've updated the list" is what the RM agreed to
         proposed += _agreed_answers(message.text, blocks, contexts, proposed, reading, budget)
     proposed = with_stanza(proposed, blocks, reading)  # answers to an S:/O:/P: template
+    proposed = bounded(proposed, notes)
     decided = _decide_all(proposed, sender, tracker, rules, today, notes)
     texts = {
         it.id: it.text
@@ -217,8 +218,9 @@ def understand_reply(
         for it in state.items
         if any(d.action.item == it.id for d in decided)
     }
-    from_ = email.utils.formataddr((sender.name, sender.addr)) if sender.addr else sender.name
-    return ReplyResult(message.message_id, from_, tuple(decided), tuple(notes), texts, verification)
+    return ReplyResult(
+        message.message_id, sender.from_line, tuple(decided), tuple(notes), texts, verification
+    )
 
 
 def _agreed_answers(

@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from relbot.core.replies.headers import header_block, message_ids
+from relbot.core.replies.headers import header_block, message_ids, own_message_id
 
 #: in a lower-cased header block with a line end put before it: the start of one
 #: of the four fields membership reads, or a line that neither starts a named
@@ -67,12 +67,12 @@ def thread_keys(raw: bytes) -> ThreadKeys | None:
         if name == b"references" or name not in values:
             # a field's value runs from its colon; the block has one byte less
             values.setdefault(name, []).append(_value(block, match.end() - 1))
-    own = message_ids(_text(values.get(b"message-id", [b""])[0]))
+    own = own_message_id(_text(values.get(b"message-id", [b""])[0]))
     ids = message_ids(_text(values.get(b"in-reply-to", [b""])[0]))
     for value in values.get(b"references", ()):
         ids += message_ids(_text(value))
     subject = _text(values.get(b"subject", [b""])[0]).lstrip(" \t").rstrip("\r\n")
-    return ThreadKeys(own[0] if own else "", tuple(dict.fromkeys(ids)), subject)
+    return ThreadKeys(own, tuple(dict.fromkeys(ids)), subject)
 
 
 def _value(block: bytes, start: int) -> bytes:

@@ -20,9 +20,9 @@ from relbot.core.replies.message import Message
 #: threshold, so what such a reply says waits for the RM
 SUBJECT_CONFIDENCE = 0.6
 
-_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|fwd?|r)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+_PREFIX = re.compile(r"^\s*+((re|aw|sv|vs|antw|fwd?|r)\s*+(\[\d++\])?\s*+:\s*+)+", re.IGNORECASE)
 _TAG = re.compile(r"^\s*\[[^\]]{1,40}\]\s*")
-_REPLY_WORD = re.compile(r"(^|[\s\]])(re|aw|sv|antw)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+_REPLY_WORD = re.compile(r"(^|[\s\]])(re|aw|sv|antw)\s*+(\[\d++\])?\s*+:", re.IGNORECASE)
 _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster)@", re.IGNORECASE)
 _VACATION_SUBJECT = re.compile(
     r"^(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|abwesenheit|"

@@ -110,7 +110,7 @@ def _release(title: str, preamble: list[str], intro: list[list[str]]) -> str:
     # a version inside a URL or a Message-ID names no release, nor does a past
     # one: "[since the 5.1 release]"
     texts = tuple(
-        re.sub(r"(?i)\S*(?:://|@)\S*|\b(?:since|after|from|before)\s+\d+\.\d+", " ", t)
+        re.sub(r"(?i)(?<!\S)\S*(?:://|@)\S*+|\b(?:since|after|from|before)\s+\d+\.\d+", " ", t)
         for t in (*preamble, title, *(ln for p in intro for ln in p))
     )
     for text in texts:
@@ -127,7 +127,7 @@ def _release(title: str, preamble: list[str], intro: list[list[str]]) -> str:
 
 #: "Not for 4.3", "not in 4.18": a heading of items moved to a later release
 _NOT_FOR = re.compile(r"(?i)\bnot\s+(?:for|in)\s+\d+\.\d+")
-_ISSUE = re.compile(r"\s*\((#\d+)\)\s*$")
+_ISSUE = re.compile(r"(?<!\s)\s*+\((#\d++)\)\s*+$")
 _WORKING = re.compile(r"(?i)\b(?:investigating|looking\s+into|working\s+on|under\s+way)\b")
 
 
@@ -204,7 +204,7 @@ def _freeze(item: DraftItem, section: str, ctx: _Context, problems: list[str]) -
             note = value if not note else f"{note}, {value}"
             if kind == "status":
                 said += _said(value, hints.vocabulary)
-        elif kind == "link" and re.search(r"(?i)(?:https?|ftp)://|<\S+@\S+>", value):
+        elif kind == "link" and re.search(r"(?i)(?:https?|ftp)://|<[^\s<>@]*+@[^\s<>]*+>", value):
             links.append(_link(value))
         elif kind == "text":
             notes.append(value)
@@ -340,11 +340,11 @@ def split_names(value: str) -> list[str]:
     """ "Boris Ostrovsky, Roger Pau Monné & Wei Liu" -> the three names."""
     names: list[str] = []
     # "Jürgen Groß <jgross@suse.com>": the address is not part of the name
-    value = re.sub(r"\s*<[^<>\s]+@[^<>\s]+>", "", value)
+    value = re.sub(r"(?<!\s)\s*+<[^<>\s]+@[^<>\s]+>", "", value)
     # "@andyhhp (Andrew Cooper)": a forge handle beside the name; a bare "@handle" is the name
     value = re.sub(r"(?<![\w.])@[\w.-]+\s*\(([^()]+)\)", r"\1", value)
     value = re.sub(r"(?<![\w.])@(?=[\w-])", "", value)
-    for part in re.split(r"\s*(?:,|&|;|\band\b)\s*", value):
+    for part in re.split(r"(?<!\s)\s*+(?:,|&|;|\band\b)\s*+", value):
         part = part.strip()
         if part.endswith(" et al"):
             names += [part[:-6].strip(), "et al"]

@@ -29,16 +29,16 @@ _ID = re.compile(r"\[(T\d+)\]\s*")
 _TAG = re.compile(r"\[([A-Z][A-Z0-9_-]*(?:\(\?\))?|\d{1,2}\.\d{1,3}\??|next-rel(?:\(s\))?\??)\]\s*")
 #: a version delta: "v8 -> v9", "->v4", "v16->v20->v21": where the series is now
 _DELTA = re.compile(r"(?i)^(?:v\d+\s*)?(?:-+>\s*v\d+\s*)+$")
-_SEPARATOR = re.compile(r"\s*(?:,|&|;|\s--?\s|\band\b)\s*")
+_SEPARATOR = re.compile(r"(?<!\s)(?:\s*+[,&;]|\s++--?\s|\s*+\band\b)\s*+")
 _VERSION = re.compile(r"(?i)^(v\d+(?:\.\d+)?|rfc(?:\s+v\d+)?)$")
 _VERSION_IN = re.compile(r"\b(v\d+(?:\.\d+)?)\b")
 _RELEASE_IN = re.compile(r"\b(\d+\.\d+(?:\.\d+)?)\b")
 _DEFERRAL = re.compile(
     r"(?i)\bdefer(?:red)?\s+(?:this\s+|it\s+)?(?:to|until|till|for)\s+(\d+\.\d+(?:\.\d+)?)"
 )
-_SUFFIX = re.compile(r"[.,;:!?]*$")
+_SUFFIX = re.compile(r"(?<![.,;:!?])[.,;:!?]*+$")
 _CHECKBOX = re.compile(r"^\[([ xX✓✔]?)\]\s+")
-_STATE_TAG = re.compile(r"\s*\[([A-Za-z][A-Za-z ]{1,30})\]\s*$")
+_STATE_TAG = re.compile(r"(?<!\s)\s*+\[([A-Za-z][A-Za-z ]{1,30})\]\s*+$")
 _EMAILISH = re.compile(r"^[\w.+-]+@[\w.-]+$")
 
 

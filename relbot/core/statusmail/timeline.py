@@ -25,13 +25,14 @@ _MONTHS = {
 }
 _ARROW = re.compile(r"^(\S.*?)\s+--+>?\s+(\S.*)$")
 _COLON = re.compile(r"^\s*(?:[*•-]\s+)?([^:|]{2,60}?):\s+(\S.*)$")
-_TABLE_RULE = re.compile(r"^\s*\|?[\s:|+=-]*-[\s:|+=-]*\|?\s*$")
+#: a line of table-rule characters with a dash in it ("|---|:--:|", "+-----+")
+_TABLE_RULE = re.compile(r"^(?=[\s:|+=]*+-)[\s:|+=-]*+$")
 _WEEKDAY = re.compile(
     r"(?i)^(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|rsday|urday)?"
     r"\.?,?\s+"
 )
 _LEAD = re.compile(r"(?i)^(?:the\s+)?(?:week\s+of|w/c|around|about|approx\.?|~|by|on|from)\s+")
-_REMARK = re.compile(r"(?:\[[^\]]*\]|\([^)]*\))\s*$")
+_REMARK = re.compile(r"(?:\[[^\[\]]*+\]|\([^()]*+\))\s*+$")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DAY_MONTH = re.compile(
     r"(?i)(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9})\.?,?(?:\s+(\d{4}))?"
@@ -149,7 +150,7 @@ def strip_marker(text: str, marker_words: tuple[str, ...]) -> tuple[str, bool]:
     for words in marker_words:
         at = low.find(words.lower())
         if at >= 0:
-            head = re.sub(r"[<=>\-\s]*$", "", text[:at])
+            head = re.sub(r"(?<![<=>\-\s])[<=>\-\s]*+$", "", text[:at])
             return head.rstrip(), True
     return text, False
 

@@ -1,5 +1,6 @@
 """What the database engines need of their own: SQLite's pragmas and explicit BEGIN,
-PostgreSQL's write lock, and the one-line reason of a database error.
+PostgreSQL's write lock, text every engine accepts (``storable``), and the one-line
+reason of a database error.
 
 The code above the store relies on one rule: a write transaction sees every
 write committed before it began, and two write transactions never interleave.
@@ -18,6 +19,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+
+from relbot.core.replies.headers import safe_text
+
+
+def storable(text: str) -> str:
+    """``text`` as every engine stores it: SQLite's driver refuses surrogates (undecoded
+    mail bytes) and PostgreSQL refuses NUL, so both become ``\\xNN`` escapes."""
+    return safe_text(text)
 
 
 def make_engine(url: str) -> Engine:

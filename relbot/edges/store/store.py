@@ -25,13 +25,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from relbot.core.tracker.events import Event, fold
 from relbot.core.tracker.model import Tracker
-from relbot.edges.store.dialects import error_reason, make_engine, shown_url
+from relbot.edges.store.dialects import error_reason, make_engine, shown_url, storable
+from relbot.edges.store.lease_table import Leases
 from relbot.edges.store.rows import MessageRow, ProposalRow, event_from_row, proposal_from_row
 from relbot.edges.store.schema import (
     MIGRATIONS,
     events_table,
     from_utc,
-    leases_table,
     messages_table,
     migrations_table,
     outbox_table,
@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-class Store:
+class Store(Leases):
     """One database: open it, migrate it, read and write it."""
 
     def __init__(self, url: str) -> None:
@@ -147,8 +147,8 @@ class Store:
                 events_table.insert().values(
                     kind=e.kind.value,
                     item=e.item,
-                    actor=e.actor,
-                    source=e.source,
+                    actor=storable(e.actor),
+                    source=storable(e.source),
                     at=utc(e.at),
                     data=json.dumps(dict(e.data), sort_keys=True, default=str),
                 )
@@ -160,7 +160,8 @@ class Store:
     # -- messages ------------------------------------------------------------
 
     def has_message(self, message_id: str, conn: Connection | None = None) -> bool:
-        query = sa.select(messages_table.c.id).where(messages_table.c.message_id == message_id)
+        key = storable(message_id)
+        query = sa.select(messages_table.c.id).where(messages_table.c.message_id == key)
         with self._conn(conn) as c:
             return c.execute(query).first() is not None
 
@@ -189,13 +190,13 @@ class Store:
             with conn.begin_nested():
                 conn.execute(
                     messages_table.insert().values(
-                        message_id=message_id,
-                        origin=origin,
-                        subject=subject,
-                        from_addr=from_addr,
+                        message_id=storable(message_id),
+                        origin=storable(origin),
+                        subject=storable(subject),
+                        from_addr=storable(from_addr),
                         received_at=utc(at),
                         state=state,
-                        reason=reason,
+                        reason=storable(reason),
                         raw=raw,
                         verification=verification,
                     )
@@ -209,12 +210,13 @@ class Store:
     ) -> None:
         conn.execute(
             messages_table.update()
-            .where(messages_table.c.message_id == message_id)
-            .values(state=state, reason=reason)
+            .where(messages_table.c.message_id == storable(message_id))
+            .values(state=state, reason=storable(reason))
         )
 
     def delete_message(self, conn: Connection, message_id: str) -> None:
-        conn.execute(messages_table.delete().where(messages_table.c.message_id == message_id))
+        key = storable(message_id)
+        conn.execute(messages_table.delete().where(messages_table.c.message_id == key))
 
     def messages(
         self, state: str | None = None, conn: Connection | None = None
@@ -257,7 +259,8 @@ class Store:
         """Raw bytes by row id or Message-ID."""
         col = messages_table.c.id if isinstance(key, int) else messages_table.c.message_id
         with self._conn(conn) as c:
-            row = c.execute(sa.select(messages_table.c.raw).where(col == key)).first()
+            wanted = key if isinstance(key, int) else storable(key)
+            row = c.execute(sa.select(messages_table.c.raw).where(col == wanted)).first()
         return bytes(row[0]) if row else None
 
     # -- proposals -----------------------------------------------------------
@@ -278,14 +281,14 @@ class Store:
     ) -> int:
         result = conn.execute(
             proposals_table.insert().values(
-                message_id=message_id,
+                message_id=storable(message_id),
                 item=item,
                 action=action,
                 value=json.dumps(value, default=str),
-                who=who,
-                evidence=evidence,
+                who=storable(who),
+                evidence=storable(evidence),
                 confidence=confidence,
-                reason=reason,
+                reason=storable(reason),
                 state="pending",
                 created_at=utc(at),
             )
@@ -359,51 +362,6 @@ class Store:
                 sync_table.insert().values(
                     folder=folder, uidvalidity=uidvalidity, last_uid=last_uid
                 )
-            )
-
-    # -- leases --------------------------------------------------------------
-
-    def acquire_lease(self, name: str, holder: str, *, now: dt.datetime, ttl: dt.timedelta) -> bool:
-        """Take or renew a named lease; False while another holder has it.
-
-        The conditional UPDATE and the primary-key INSERT are each atomic, so
-        of two processes racing for a free or expired lease only one wins.
-        """
-        expires = utc(now + ttl)
-        try:
-            with self.engine.begin() as conn:
-                taken = conn.execute(
-                    leases_table.update()
-                    .where(leases_table.c.name == name)
-                    .where(
-                        sa.or_(
-                            leases_table.c.holder == holder, leases_table.c.expires_at < utc(now)
-                        )
-                    )
-                    .values(holder=holder, expires_at=expires)
-                ).rowcount
-                if taken:
-                    return True
-                exists = conn.execute(
-                    sa.select(leases_table.c.name).where(leases_table.c.name == name)
-                ).first()
-                if exists:
-                    return False
-                conn.execute(
-                    leases_table.insert().values(name=name, holder=holder, expires_at=expires)
-                )
-                return True
-        except IntegrityError:
-            return False
-        except SQLAlchemyError as exc:
-            raise StoreError(f"store: lease {name}: {error_reason(exc)}") from exc
-
-    def release_lease(self, name: str, holder: str) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                leases_table.delete()
-                .where(leases_table.c.name == name)
-                .where(leases_table.c.holder == holder)
             )
 
     # -- helpers -------------------------------------------------------------

@@ -1,0 +1,50 @@
+"""Two mails with one Message-ID: the same mail twice, or two mails sharing an id.
+
+A list delivers the same mail more than once: a copy to the reader and one
+through the list, a folder rescanned after a UIDVALIDITY change, a batch
+resent by a moderator. The copies differ in transport headers, the list's
+subject tag and its footer, never in the sender, the date or what was
+written. Anything else that differs means two different mails share one id
+(a mailer that reuses ids, a forged or broken id): the second one is kept
+under ``collision_id``, a key made from its content, so a second copy of it
+is again recognised as a copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from relbot.core.replies.message import Message
+from relbot.core.replies.quotes import quote_text, split_body
+from relbot.core.replies.threads import base_subject
+
+
+def _written(msg: Message) -> tuple[str, ...]:
+    """What the sender wrote, quoted and new, without footers and signatures."""
+    return tuple(" ".join(quote_text(block).split()) for block in split_body(msg.text))
+
+
+def fingerprint(msg: Message, list_tags: tuple[str, ...] = ()) -> str:
+    """A digest of what makes a mail this mail: sender, date, subject, words."""
+    parts = (
+        msg.from_addr,
+        msg.date.isoformat() if msg.date else "",
+        base_subject(msg.subject, list_tags),
+        *_written(msg),
+    )
+    return hashlib.sha256("\x00".join(parts).encode("utf-8", "replace")).hexdigest()
+
+
+def same_mail(a: Message, b: Message, list_tags: tuple[str, ...] = ()) -> bool:
+    """True when ``b`` is a copy of ``a`` (the same sender, date, subject and words)."""
+    return fingerprint(a, list_tags) == fingerprint(b, list_tags)
+
+
+def collision_id(message_id: str, msg: Message, list_tags: tuple[str, ...] = ()) -> str:
+    """The key a different mail with an id already taken is kept under.
+
+    A mail's own id never ends in a parenthesised comment (``own_message_id``
+    drops comments), so the key cannot be any mail's id; it is the same for
+    every copy of that mail.
+    """
+    return f"{message_id} (collision {fingerprint(msg, list_tags)[:16]})"
