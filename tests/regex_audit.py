@@ -140,6 +140,18 @@ def _only_called(name: str) -> bool:
     return _CALLED_ONLY[name]
 
 
+def _lazy_table(value: Any, module: str) -> bool:
+    """A ``functools.cache``d function of this module that takes no arguments."""
+    wrapped = getattr(value, "__wrapped__", None)
+    return (
+        callable(value)
+        and hasattr(value, "cache_info")
+        and wrapped is not None
+        and getattr(wrapped, "__module__", "") == module
+        and wrapped.__code__.co_argcount == 0
+    )
+
+
 def module_patterns() -> dict[Any, Found]:
     uses = pattern_uses()
     out: dict[Any, Found] = {}
@@ -149,6 +161,9 @@ def module_patterns() -> dict[Any, Found]:
             if isinstance(value, type) and value.__module__ == name:
                 for cattr, cvalue in vars(value).items():
                     _walk_value(cvalue, f"{name}.{attr}.{cattr}", out)
+            elif _lazy_table(value, name):
+                # patterns compiled on first use by a cached function of no arguments
+                _walk_value(value(), f"{name}.{attr}", out)
             else:
                 _walk_value(value, f"{name}.{attr}", out)
     for key, found in out.items():

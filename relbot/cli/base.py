@@ -101,12 +101,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "pending": ("replies", "List the proposals waiting for a release manager."),
     "poll": ("poll", "Read new replies to the status threads (IMAP IDLE, or polling)."),
-    "quarantine": ("replies", "List messages relbot could not process, with the reason."),
+    "quarantine": (
+        "replies",
+        "List messages relbot could not process (quarantined or unprocessed), with the reason.",
+    ),
     "reject": ("replies", "Drop a pending proposal."),
     "render": ("statusmail", "Print the status mail that would be sent for the week of --date."),
     "retry": (
         "replies",
-        ("Process a quarantined message again (by its number in `relbot quarantine`)."),
+        "Process a quarantined or unprocessed message again (its number in `relbot quarantine`).",
     ),
     "run": (
         "weekly",

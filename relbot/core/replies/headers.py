@@ -14,6 +14,8 @@ import email.utils
 import re
 from collections.abc import Mapping
 
+from relbot.core.safetext import safe_text
+
 # -- headers ------------------------------------------------------------------
 
 _MSGID = re.compile(r"<([^<>]*)>")
@@ -152,27 +154,6 @@ def own_message_id(value: str) -> str:
     one = _ONE_ID.fullmatch(text)
     ident = safe_text("".join(one.group(1).split()) if one is not None else text)
     return ident if ident.strip("<> ") else ""
-
-
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def safe_text(value: str) -> str:
-    """``value`` as text every store and terminal takes, the same for the same bytes.
-
-    Bytes that were not UTF-8 (kept by the parsers as surrogate escapes)
-    become ``\\xNN``, valid UTF-8 is decoded, a lone surrogate becomes
-    ``\\udNNN``, NUL and other control characters ``\\xNN``. Text that is
-    already clean comes back unchanged.
-    """
-    if not _UNSAFE.search(value):
-        return value
-    try:
-        data = value.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:
-        data = value.encode("utf-8", "backslashreplace")
-    text = data.decode("utf-8", "backslashreplace")
-    return _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _first_address(value: str) -> tuple[str, str]:

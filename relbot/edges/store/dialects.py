@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from relbot.core.replies.headers import safe_text
+from relbot.core.safetext import safe_text
 
 
 def storable(text: str) -> str:
