@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from relbot.core.people import (
+    MAX_NAME,
+    Sender,
     address_of,
     is_owner_address,
     is_release_manager_address,
+    names_match,
     owner_addresses,
     release_manager_addresses,
+    same_person,
 )
 
 RMS = ("Ian Campbell <Ian.Campbell@citrix.example>",)
@@ -50,3 +54,12 @@ def test_owner_written_as_an_address() -> None:
 def test_address_of() -> None:
     assert address_of("Ian <Ian@X.example>") == "ian@x.example"
     assert address_of("Ian Campbell") == ""
+
+
+def test_text_longer_than_a_name_names_nobody() -> None:
+    pasted = "George Dunlap " * 20_000  # a mangled header or a pasted paragraph
+    assert len(pasted) > MAX_NAME
+    assert not names_match(pasted, "George Dunlap")
+    assert not names_match("George Dunlap", pasted)
+    assert not same_person(pasted, Sender("George Dunlap", "george.dunlap@citrix.com"))
+    assert names_match("George Dunlap", "George Dunlap")

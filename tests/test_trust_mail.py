@@ -262,9 +262,7 @@ def test_an_item_taken_by_mail_is_its_takers_by_address(tmp_path: Path, keys: Ke
 
     try:
         unowned = [
-            it.id
-            for it in service.tracker().items
-            if not it.owners and it.status.value == "open"
+            it.id for it in service.tracker().items if not it.owners and it.status.value == "open"
         ]
         mine, theirs = unowned[0], unowned[1]
         mallory = "Mallory Example <mallory@member.example>"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import email.utils
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -61,11 +62,22 @@ def fold_name(text: str) -> str:
     return _UMLAUT_E.sub("", folded)
 
 
-def name_words(text: str) -> list[str]:
+#: the longest text taken for a person's name; longer is a mangled header or
+#: a pasted paragraph, and no owner or sender is named by it
+MAX_NAME = 120
+
+
+@functools.lru_cache(maxsize=4096)
+def name_words(text: str) -> tuple[str, ...]:
+    """The folded words of a name. Kept for the names seen last: a claim is
+    compared with every owner of its item, and each owner with every claim."""
     if text.count(",") == 1 and "@" not in text:
         last, first = text.split(",")  # Outlook's "Gross, Juergen"
         text = f"{first} {last}"
-    return [w for w in re.split(r"[^a-z0-9]+", fold_name(text)) if w]
+    return tuple(w for w in _NOT_NAME.split(fold_name(text)) if w)
+
+
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
 
 
 def _word_match(short: str, full: str) -> bool:
@@ -83,6 +95,8 @@ def _word_match(short: str, full: str) -> bool:
 
 
 def names_match(owner: str, name: str) -> bool:
+    if len(owner) > MAX_NAME or len(name) > MAX_NAME:
+        return False
     ow, nw = name_words(owner), name_words(name)
     if not ow or not nw:
         return False

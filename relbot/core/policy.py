@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from relbot.core.people import (
+    MAX_NAME,
     Sender,
     is_owner_address,
     is_release_manager_address,
@@ -118,6 +119,10 @@ def _noop(action: Action, item: Item, sender: Sender, policy: Policy) -> str:
                 return f"{item.id} is already {new.value}"
         elif not can_transition(item.status, new):
             return f"{item.id} cannot go from {item.status.value} to {new.value}"
+    elif action.kind in (ActionKind.CLAIM, ActionKind.UNCLAIM) and (
+        len(str(value.get("owner", ""))) > MAX_NAME
+    ):
+        return f"{len(str(value.get('owner', ''))):,} characters are not a person's name"
     elif action.kind is ActionKind.CLAIM:
         claimant = str(value.get("owner", ""))
         if any(names_match(o, claimant) or names_match(claimant, o) for o in item.owners):

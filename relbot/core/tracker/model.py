@@ -258,9 +258,7 @@ class Tracker:
 
     def children(self, item_id: str | None, section: str | None = None) -> tuple[Item, ...]:
         """Direct children of an item, or the top-level items of a section."""
-        return tuple(
-            it for it in self._kids(item_id) if section is None or it.section == section
-        )
+        return tuple(it for it in self._kids(item_id) if section is None or it.section == section)
 
     def walk(self, section: str) -> Iterator[tuple[int, Item]]:
         """Items of a section depth-first in display order, with their depth."""
