@@ -42,6 +42,7 @@ class Mutation(StrEnum):
     WHITESPACE = "whitespace-run"
     MARKERS = "quote-markers"
     LONG_LINE = "long-line"
+    SHORT_LINES = "short-lines"
     NUL = "nul"
     SURROGATE = "surrogate"
     NEWLINES = "newlines"
@@ -292,6 +293,13 @@ def _long_line(raw: bytes, rng: random.Random) -> bytes:
     return _insert_body_line(raw, rng, (alphabet * (length // len(alphabet) + 1))[:length].encode())
 
 
+def _short_lines(raw: bytes, rng: random.Random) -> bytes:
+    # every stage of reading a body goes line by line: many lines, few bytes
+    unit = rng.choice(("-", ">", "> a", "a", "* a", "> =", "a:", ">\n", "--", ">>>"))
+    count = rng.choice((1_000, 10_000, 100_000, 500_000))
+    return _insert_body_line(raw, rng, "\n".join([unit] * count).encode())
+
+
 def _nul(raw: bytes, rng: random.Random) -> bytes:
     out = bytearray(raw)
     first = raw.find(b"\n") + 1
@@ -357,6 +365,7 @@ _APPLY: dict[Mutation, Callable[[bytes, random.Random], bytes]] = {
     Mutation.WHITESPACE: _whitespace,
     Mutation.MARKERS: _markers,
     Mutation.LONG_LINE: _long_line,
+    Mutation.SHORT_LINES: _short_lines,
     Mutation.NUL: _nul,
     Mutation.SURROGATE: _surrogate,
     Mutation.NEWLINES: _newlines,
@@ -367,6 +376,7 @@ _APPLY: dict[Mutation, Callable[[bytes, random.Random], bytes]] = {
 #: big inputs are rarer, so a run of many cases stays quick
 _WEIGHTS: dict[Mutation, float] = {m: 1.0 for m in _APPLY} | {
     Mutation.LONG_LINE: 0.02,
+    Mutation.SHORT_LINES: 0.02,
     Mutation.WHITESPACE: 0.4,
     Mutation.MARKERS: 0.3,
     Mutation.BOUNDARY: 0.5,

@@ -383,6 +383,10 @@ def _sizes() -> list[Case]:
     cases.append(Case("line-1mb", reply(_mid("line-1mb"), "x" * 1_000_000 + "\n" + ANSWERS[0])))
     cases.append(Case("line-5mb", reply(_mid("line-5mb"), "I'll take it " * 400_000)))
     cases.append(Case("many-lines", reply(_mid("many-lines"), "> a\n" * 200_000 + ANSWERS[0])))
+    for name, unit in (("dash", "-\n"), ("text", "a\n"), ("marker", ">\n"), ("mixed", "> a\n\n")):
+        # each stage reads a body line by line: the most lines a megabyte holds
+        body = unit * (1_000_000 // len(unit)) + ANSWERS[0]
+        cases.append(Case(f"short-lines-{name}", reply(_mid(f"short-lines-{name}"), body)))
     cases.append(Case("many-blank", reply(_mid("many-blank"), "\n" * 500_000 + ANSWERS[0])))
     cases.append(Case("nul-body", reply(_mid("nul-body"), "\x00" * 100_000 + ANSWERS[0])))
     cases.append(Case("nul-lines", reply(_mid("nul-lines"), (QUOTES[1] + "\x00\n") * 1000)))

@@ -15,7 +15,7 @@ from test_context import SEED
 
 from relbot.core.replies.actions import Action, ActionKind
 from relbot.core.replies.message import Message, read_message
-from relbot.core.replies.reply import ReplyRules, action_events, understand_reply
+from relbot.core.replies.reply import MAX_LINES, ReplyRules, action_events, understand_reply
 from relbot.core.settings import TrustConfig
 from relbot.core.tracker.events import apply_event
 from relbot.core.tracker.model import Status, Tracker
@@ -223,6 +223,55 @@ def test_a_megabyte_body_is_fast() -> None:
     )
     assert time.perf_counter() - start < 3.0
     assert any("sentences were read" in n for n in result.notes)
+
+
+def test_a_body_of_many_short_lines_is_read_up_to_the_line_limit() -> None:
+    claim = "> * libxl_domain_suspend. Nobody has looked at these\n\nI'll take it.\n"
+    padding = "-\n" * (MAX_LINES + 10)
+    early = understand_reply(
+        reply(claim + padding), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
+    )
+    assert [a.action.kind for a in early.actions] == [ActionKind.CLAIM]
+    # the claim's three lines and the blank under it, then the dashes
+    assert [n for n in early.notes if "lines of" in n] == [
+        f"only the first {MAX_LINES + 1:,} lines of {MAX_LINES + 14:,} were read "
+        f"({MAX_LINES:,} with words on them)"
+    ]
+    late = understand_reply(
+        reply(padding + claim), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
+    )
+    assert late.actions == () and any("lines of" in n for n in late.notes)
+
+
+def test_blank_lines_do_not_count_towards_the_line_limit() -> None:
+    body = "\n" * (3 * MAX_LINES) + "> * libxl_domain_suspend. Nobody has looked at these\n"
+    result = understand_reply(
+        reply(body + "\nI'll take it.\n"),
+        tracker=SEED,
+        replied_state=None,
+        rules=RULES,
+        today=TODAY,
+    )
+    assert [a.action.kind for a in result.actions] == [ActionKind.CLAIM]
+    assert not any("lines of" in n for n in result.notes)
+
+
+def test_a_from_name_longer_than_a_name_is_not_taken_for_one() -> None:
+    quoted = "> * libxl_domain_suspend. Nobody has looked at these\n\n"
+    mangled = reply(quoted + "I'll take it.\n", name="Jane Doe " * 10_000, addr="jane.doe@ex.org")
+    [claim] = understand_reply(
+        mangled, tracker=SEED, replied_state=None, rules=RULES, today=TODAY
+    ).actions
+    assert claim.action.value == {"owner": "Jane Doe"}  # from the address
+
+
+def test_a_claim_for_a_paragraph_is_not_a_claim() -> None:
+    body = "> * libxl_domain_suspend. Nobody has looked at these\n\n#relbot claim " + "x " * 200
+    [claim] = understand_reply(
+        reply(body), tracker=SEED, replied_state=None, rules=RULES, today=TODAY
+    ).actions
+    assert claim.decision.value == "ignore"
+    assert claim.reason == "399 characters are not a person's name"
 
 
 def test_accuracy_on_the_labelled_set() -> None:

@@ -30,7 +30,7 @@ from enum import StrEnum
 
 import authres
 
-from relbot.core.replies.headers import decode_header_value, parse_addresses
+from relbot.core.replies.headers import decode_header_value, header_block, parse_addresses
 from relbot.core.settings import TrustConfig
 from relbot.core.signatures import ArcSet, CryptoCheck, arc_sets_of
 
@@ -83,7 +83,9 @@ class Verification:
 
 def header_fields(raw: bytes) -> tuple[tuple[str, str], ...]:
     """The header fields of a raw message in order, names lower-cased, values unfolded."""
-    parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    # the header block alone: the parser would split every line of the body too
+    head = header_block(raw)
+    parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
     fields = []
     for name, value in parsed.items():
         text = value if isinstance(value, str) else str(value)
