@@ -128,6 +128,25 @@ def test_a_refused_mail_fails_the_command(tmp_path: Path) -> None:
     assert "outbox:            2026-W49 failed" in p.ok("status", "--at", AT)
 
 
+@pytest.mark.parametrize(
+    ("command", "said"),
+    [
+        (["send", "--now"], 1),
+        (["run", "--once", "--now"], 1),
+        (["-v", "send", "--now"], 2),  # -v: the service's log record of it too
+    ],
+)
+def test_a_send_is_said_once_on_the_terminal(tmp_path: Path, command: list[str], said: int) -> None:
+    p = project(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "relbot", "--config", str(p.root / "config.toml"), *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert (done.stdout + done.stderr).count(": sent <") == said, done.stdout + done.stderr
+
+
 def test_run_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     p = project(tmp_path)
     proc = subprocess.Popen(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -53,7 +55,22 @@ def _report(result: SendResult) -> None:
 @pass_env
 def send(env: Env, dry_run: bool, force: bool, at: dt.datetime | None) -> None:
     """Send this week's status mail if it is due (at most once a week)."""
-    _report(send_weekly(env.service, _now(env, at), force=force, dry_run=dry_run))
+    with _said_here():
+        _report(send_weekly(env.service, _now(env, at), force=force, dry_run=dry_run))
+
+
+@contextlib.contextmanager
+def _said_here() -> Iterator[None]:
+    """The command prints what became of the week's mail; the service's INFO
+    record of it would say it twice on the terminal (``-v`` shows both)."""
+    logger = logging.getLogger("relbot.service.weekly")
+    level = logger.level
+    if not logger.isEnabledFor(logging.DEBUG):
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @main.command()
@@ -248,9 +265,12 @@ def run(env: Env, once: bool, send_now: bool, standby: bool, at: dt.datetime | N
     else:
         click.echo(f"mail: {report.summary()}")
     failed: SendResult | None = None
-    results = (
-        [send_weekly(service, now, force=True)] if send_now else tick(service, now, explain=True)
-    )
+    with _said_here():
+        results = (
+            [send_weekly(service, now, force=True)]
+            if send_now
+            else tick(service, now, explain=True)
+        )
     for result in results:
         click.echo(result.detail)
         if result.path is not None:
