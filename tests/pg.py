@@ -20,26 +20,18 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import pytest
 
+from tests.localserver import LocalServer, free_port
+
 INSTALL_HINT = "run scripts/install-system-deps (as root) to install Debian's postgresql"
 SUPERUSER = "relbot"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def find_bin_dir() -> Path:
@@ -65,10 +57,10 @@ def _run_as() -> dict[str, Any]:
     return {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
 
 
-class PostgresServer:
+class PostgresServer(LocalServer):
     """One private PostgreSQL server; ``database()`` makes a fresh, empty database."""
 
-    host = "127.0.0.1"
+    kind = "postgres"
 
     def __init__(self) -> None:
         self.bin = find_bin_dir()
@@ -129,31 +121,19 @@ class PostgresServer:
                 **self._as,
             )
         try:
-            self._wait_ready(timeout)
+            self._wait_ready(timeout, interval=0.05)
         except BaseException:
             self.stop()
             raise
 
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        last = ""
-        while time.monotonic() < deadline:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                raise RuntimeError(
-                    f"postgres exited with {self._proc.returncode}:\n{self.log_tail()}"
-                )
-            ready = subprocess.run(
-                [str(self.bin / "pg_isready"), "-h", self.host, "-p", str(self.port)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if ready.returncode == 0:
-                return
-            last = ready.stdout.strip()
-            time.sleep(0.05)
-        raise RuntimeError(f"postgres not ready within {timeout} s ({last}):\n{self.log_tail()}")
+    def _probe(self) -> tuple[bool, str]:
+        ready = subprocess.run(
+            [str(self.bin / "pg_isready"), "-h", self.host, "-p", str(self.port)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return ready.returncode == 0, ready.stdout.strip()
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self._proc = self._proc, None
@@ -169,27 +149,8 @@ class PostgresServer:
                     os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
 
-    def close(self) -> None:
-        try:
-            self.stop()
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    def _remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -30,6 +30,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from imapclient import IMAPClient
 
+from tests.localserver import LocalServer, free_port
+
 DOVECOT = Path("/usr/sbin/dovecot")
 DOVEADM = Path("/usr/bin/doveadm")
 INSTALL_HINT = (
@@ -82,14 +84,6 @@ service lmtp {{
 """
 
 
-def free_port() -> int:
-    """A loopback TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def require_dovecot() -> None:
     """Fail loudly, never skip, when the Dovecot binaries are missing."""
     missing = [str(p) for p in (DOVECOT, DOVEADM) if not p.exists()]
@@ -100,10 +94,10 @@ def require_dovecot() -> None:
         raise RuntimeError(f"missing {', '.join(missing)}: {INSTALL_HINT}")
 
 
-class Dovecot:
+class Dovecot(LocalServer):
     """One private Dovecot instance: IMAP on ``imap_port``, LMTP on ``lmtp_port``."""
 
-    host = "127.0.0.1"
+    kind = "dovecot"
     user = USER
     password = PASSWORD
 
@@ -167,30 +161,18 @@ class Dovecot:
                 start_new_session=True,
             )
         try:
-            self._wait_ready(timeout)
+            self._wait_ready(timeout, interval=0.01)
         except BaseException:
             self.stop()
             raise
 
-    def _wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        last = ""
-        while time.monotonic() < deadline:
-            assert self._proc is not None
-            if self._proc.poll() is not None:
-                raise RuntimeError(
-                    f"dovecot exited with status {self._proc.returncode}:\n{self.log_tail()}"
-                )
-            try:
-                with socket.create_connection((self.host, self.imap_port), timeout=1.0) as s:
-                    greeting = s.recv(200)
-                if greeting.startswith(b"* OK"):
-                    return
-                last = greeting.decode("ascii", "replace")
-            except OSError as exc:
-                last = str(exc)
-            time.sleep(0.01)
-        raise RuntimeError(f"no IMAP greeting within {timeout} s ({last}):\n{self.log_tail()}")
+    def _probe(self) -> tuple[bool, str]:
+        try:
+            with socket.create_connection((self.host, self.imap_port), timeout=1.0) as s:
+                greeting = s.recv(200)
+        except OSError as exc:
+            return False, str(exc)
+        return greeting.startswith(b"* OK"), greeting.decode("ascii", "replace")
 
     def stop(self, timeout: float = 0.5) -> None:
         """SIGTERM the master's session and wait; SIGKILL it after ``timeout``.
@@ -244,28 +226,9 @@ class Dovecot:
         """Pids of the running master's session (empty when stopped)."""
         return session_pids(self._proc.pid) if self._proc is not None else []
 
-    def close(self) -> None:
-        try:
-            self.stop()
-        finally:
-            if self._own_root:
-                shutil.rmtree(self.root, ignore_errors=True)
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
+    def _remove(self) -> None:
+        if self._own_root:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def log_tail(self, lines: int = 30) -> str:
         try:
