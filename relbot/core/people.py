@@ -199,6 +199,18 @@ def is_owner_address(
 ) -> bool:
     """Whether the person at ``addr`` is the one the owner string names."""
     addr = addr.strip().lower()
-    return bool(addr) and addr in owner_addresses(
-        owner, release_managers=release_managers, aliases=aliases
-    )
+    if not addr:
+        return False
+    text = owner.strip().strip("<>").strip()
+    if not ("@" in text and " " not in text) and not _configured(addr, release_managers, aliases):
+        return False  # a name stands for configured addresses only; skip the name matching
+    return addr in owner_addresses(owner, release_managers=release_managers, aliases=aliases)
+
+
+def _configured(
+    addr: str, release_managers: Sequence[str], aliases: Mapping[str, Sequence[str]]
+) -> bool:
+    """Whether config lists ``addr`` for anyone: a release manager's, or an alias."""
+    if any(addr == a.strip().lower() for addrs in aliases.values() for a in addrs):
+        return True
+    return addr in release_manager_addresses(release_managers, {})
