@@ -242,6 +242,12 @@ def _encodings() -> list[Case]:
         "charset-lies": ("text/plain; charset=us-ascii", "8bit", text + "caf\xe9\n"),
         "charset-utf16": ("text/plain; charset=utf-16", "8bit", text),
         "charset-utf7": ("text/plain; charset=utf-7", "7bit", "+2AA- " + text),
+        # 8-bit bytes under a slow charset: each look at the payload decoded it
+        "charset-utf7-8bit-2mb": (
+            "text/plain; charset=utf-7",
+            "8bit",
+            text + "é" * 1_000_000 + "\n",
+        ),
         "charset-empty": ("text/plain; charset=", "8bit", text),
         "charset-junk": ('text/plain; charset="\x00\xff"', "8bit", text),
         "cte-unknown": ("text/plain", "x-uuencode", text),
@@ -281,6 +287,11 @@ def _boundaries() -> list[Case]:
         "mp-no-boundary-param": ("multipart/mixed", _multipart("b1", [plain])),
         "mp-unclosed": ('multipart/mixed; boundary="b1"', _multipart("b1", [plain], close=False)),
         "mp-wrong-boundary": ('multipart/mixed; boundary="b1"', _multipart("zz", [plain])),
+        # the boundary found in its place is a line of 300,000 dashes and letters
+        "mp-wrong-boundary-long": (
+            'multipart/mixed; boundary="b1"',
+            "--" + "a-" * 150_000 + "\n" + _multipart("zz", [plain]),
+        ),
         "mp-empty-boundary": ('multipart/mixed; boundary=""', _multipart("", [plain])),
         "mp-boundary-spaces": ('multipart/mixed; boundary="  "', _multipart("  ", [plain])),
         "mp-boundary-long": (
