@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
 import hashlib
 import itertools
 import json
@@ -69,10 +70,17 @@ def mails(cases: int, seed: int) -> Iterator[tuple[str, bytes, bool]]:
         yield fuzz.name, fuzz.raw, False
 
 
+#: saved cases bigger than this are gzipped (tests/test_fuzz_ingest.py reads both)
+GZIP_OVER = 100_000
+
+
 def _save(out: Path, name: str, raw: bytes, why: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256(raw).hexdigest()[:16]
-    (out / f"{digest}.eml").write_bytes(raw)
+    if len(raw) > GZIP_OVER:
+        (out / f"{digest}.eml.gz").write_bytes(gzip.compress(raw, mtime=0))
+    else:
+        (out / f"{digest}.eml").write_bytes(raw)
     (out / f"{digest}.why").write_text(f"{name}\n{why}\n", encoding="utf-8")
 
 

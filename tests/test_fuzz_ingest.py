@@ -15,6 +15,7 @@ minutes before it was fixed (each ``.why`` says what it did then).
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import re
 import sqlite3
@@ -95,13 +96,16 @@ def test_any_fuzz_case(accountant: Accountant, seed: int) -> None:
 
 
 def _found() -> list[Path]:
-    return sorted(CORPUS.glob("*.eml"))
+    """The saved cases: ``.eml``, or ``.eml.gz`` for the big ones."""
+    return sorted([*CORPUS.glob("*.eml"), *CORPUS.glob("*.eml.gz")])
 
 
-@pytest.mark.parametrize("path", _found(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", _found(), ids=lambda p: p.name.split(".")[0])
 def test_a_case_the_fuzzer_found(accountant: Accountant, path: Path) -> None:
-    why = path.with_suffix(".why").read_text(encoding="utf-8").strip()
-    outcome = accountant.offer(path.name, path.read_bytes())
+    stem = path.name.split(".")[0]
+    why = (path.parent / f"{stem}.why").read_text(encoding="utf-8").strip()
+    raw = path.read_bytes()
+    outcome = accountant.offer(path.name, gzip.decompress(raw) if path.suffix == ".gz" else raw)
     check(outcome)
     assert outcome.kind in ("stored", "quarantined", "duplicate"), f"{why}: {outcome.kind}"
 
