@@ -198,6 +198,7 @@ class Ingestor(Boundary):
         """
         raw, problem, state = mail.raw, "", QUARANTINED
         budget = Budget(self.max_seconds)
+        parsed: Message | None = None  # read already, to tell it from the mail stored
         try:
             # (or stored since the screen: two mails with one id in one fetch)
             if member.via == ALREADY_READ or msgid in self.known:
@@ -211,7 +212,7 @@ class Ingestor(Boundary):
                 self.report.lines.append(
                     f"<{msgid}>: Message-ID already used by a different mail; read as <{again.key}>"
                 )
-                msgid = again.key
+                msgid, parsed = again.key, again.msg
             self.report.members += 1
             if member.via.startswith(SCREEN_FAILED):
                 problem = member.via
@@ -219,7 +220,9 @@ class Ingestor(Boundary):
                 problem = f"{len(raw)} bytes is over [parsing] max_message_bytes ({self.max_bytes})"
             else:
                 with self.units.unit() as conn:
-                    outcome = self._apply(conn, raw, msgid, mail.origin, member, budget)
+                    outcome = self._apply(
+                        conn, raw, msgid, mail.origin, member, budget, parsed=parsed
+                    )
                     if on_commit is not None:
                         on_commit(conn)
                 self._remember(msgid)
@@ -246,8 +249,10 @@ class Ingestor(Boundary):
         origin: str,
         member: Membership,
         budget: Budget,
+        *,
+        parsed: Message | None = None,
     ) -> str:
-        msg = budget.run(lambda: read_message(raw))
+        msg = parsed if parsed is not None else budget.run(lambda: read_message(raw))
         self.parents.keep(msg)
         verification = self.proofs.check(msg.message_id, raw)
         parent = self._parent(msg, conn)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from relbot.core.replies.identity import collision_id, same_mail
+from relbot.core.replies.identity import collision_id, fingerprint
 from relbot.core.replies.message import Message, read_message
 from relbot.core.replies.threads import Membership
 from relbot.edges.store.store import Store
@@ -124,9 +124,10 @@ def compare_with_stored(
         return Again(copy=True)
     new = budget.run(lambda: read_message(raw))
     old = budget.run(lambda: read_message(stored_raw))
-    if same_mail(old, new, list_tags):
+    printed = budget.run(lambda: fingerprint(new, list_tags))
+    if budget.run(lambda: fingerprint(old, list_tags)) == printed:
         return Again(copy=True)
-    key = collision_id(msgid, new, list_tags)
+    key = collision_id(msgid, printed)
     if store.has_message(key):
         return Again(copy=True)  # this very mail came before, under its own key
     return Again(copy=False, key=key, msg=new)

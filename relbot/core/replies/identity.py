@@ -15,13 +15,20 @@ from __future__ import annotations
 import hashlib
 
 from relbot.core.replies.message import Message
-from relbot.core.replies.quotes import quote_text, split_body
+from relbot.core.replies.quotes import quote_text, split_body, within_lines
 from relbot.core.replies.threads import base_subject
 
 
 def _written(msg: Message) -> tuple[str, ...]:
-    """What the sender wrote, quoted and new, without footers and signatures."""
-    return tuple(" ".join(quote_text(block).split()) for block in split_body(msg.text))
+    """What the sender wrote, quoted and new, without footers and signatures.
+
+    Past ``MAX_LINES`` lines with words the rest counts word for word as it
+    stands: a copy with a footer added there is then kept as a second mail
+    (the safe side), and a mail of half a million lines is not split again.
+    """
+    read, rest = within_lines(msg.text)
+    words = tuple(" ".join(quote_text(block).split()) for block in split_body(read))
+    return (*words, " ".join(rest.split())) if rest else words
 
 
 def fingerprint(msg: Message, list_tags: tuple[str, ...] = ()) -> str:
@@ -35,16 +42,12 @@ def fingerprint(msg: Message, list_tags: tuple[str, ...] = ()) -> str:
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "replace")).hexdigest()
 
 
-def same_mail(a: Message, b: Message, list_tags: tuple[str, ...] = ()) -> bool:
-    """True when ``b`` is a copy of ``a`` (the same sender, date, subject and words)."""
-    return fingerprint(a, list_tags) == fingerprint(b, list_tags)
-
-
-def collision_id(message_id: str, msg: Message, list_tags: tuple[str, ...] = ()) -> str:
-    """The key a different mail with an id already taken is kept under.
+def collision_id(message_id: str, printed: str) -> str:
+    """The key a different mail with an id already taken is kept under
+    (``printed``: its ``fingerprint``).
 
     A mail's own id never ends in a parenthesised comment (``own_message_id``
     drops comments), so the key cannot be any mail's id; it is the same for
     every copy of that mail.
     """
-    return f"{message_id} (collision {fingerprint(msg, list_tags)[:16]})"
+    return f"{message_id} (collision {printed[:16]})"
