@@ -1,5 +1,6 @@
 """Answers to questions: a bare yes under a release manager's question agrees to what was
-asked, on the item the question was asked under.
+asked, on the item the question was asked under; and an RM's "updated the list" agrees
+to the answer quoted above it, read as its writer's words.
 """
 
 from __future__ import annotations
@@ -8,6 +9,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from relbot.core.replies.actions import REVIEW_KINDS, Action, ActionKind, Reading, infer_actions
+from relbot.core.replies.confirm import agreed_answer
 from relbot.core.replies.context import Context, ItemIndex, attribute_blocks
 from relbot.core.replies.message import Message
 from relbot.core.replies.quotes import Block, BlockKind, split_body
@@ -74,3 +77,44 @@ def answered_questions(
             sure = replace(where, score=max(where.score, 1.0))
             out.append(((f"Please {asked.group('what')}.",), block.line_no, sure))
     return out
+
+
+def agreed_answers(
+    body: str,
+    blocks: Sequence[Block],
+    contexts: Sequence[Context | None],
+    proposed: Sequence[Action],
+    reading: Reading,
+    budget: list[int],
+) -> list[Action]:
+    """What the quoted answers an RM confirmed say, read as their writers' words.
+
+    A claim or unclaim whose writer no attribution names waits for review:
+    who takes the item over is not known.
+    """
+    out: list[Action] = []
+    said = {(a.kind, a.item) for a in proposed}
+    for n, ctx in enumerate(contexts):
+        if ctx is None or budget[0] <= 0:
+            continue
+        answer = agreed_answer(body, blocks, n)
+        if answer is None:
+            continue
+        end = blocks[n].line_no + len(blocks[n].lines)
+        if any(blocks[n].line_no <= a.line_no < end for a in proposed):
+            continue  # the RM's own words say what changes
+        theirs = replace(reading, sender=answer.writer)
+        found, read = infer_actions(answer.lines, answer.line_no, ctx, theirs, budget[0])
+        budget[0] -= read
+        for action in found:
+            if (action.kind, action.item) in said or action.kind in REVIEW_KINDS:
+                continue
+            if not answer.named and action.kind in (ActionKind.CLAIM, ActionKind.UNCLAIM):
+                action = replace(action, confidence=min(action.confidence, UNNAMED_CONFIDENCE))
+            said.add((action.kind, action.item))
+            out.append(action)
+    return out
+
+
+#: below any threshold: a claim by an unnamed writer waits for the release manager
+UNNAMED_CONFIDENCE = 0.5

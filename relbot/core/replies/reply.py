@@ -36,13 +36,12 @@ from relbot.core.replies.actions import (
     Reading,
     infer_actions,
 )
-from relbot.core.replies.answers import answered_questions
+from relbot.core.replies.answers import agreed_answers, answered_questions
 from relbot.core.replies.commands import read_commands
-from relbot.core.replies.confirm import agreed_answer
 from relbot.core.replies.context import Context, attribute_blocks, build_index
 from relbot.core.replies.leads import status_note, with_stanza
 from relbot.core.replies.message import Message
-from relbot.core.replies.quotes import MAX_LINES, Block, BlockKind, split_body, within_lines
+from relbot.core.replies.quotes import MAX_LINES, BlockKind, split_body, within_lines
 from relbot.core.settings import TrustConfig
 from relbot.core.tracker.events import Event, Kind, apply_event
 from relbot.core.tracker.model import Milestone, Status, Tracker
@@ -213,7 +212,7 @@ def understand_reply(
     if parent is None and is_release_manager(sender, rules.policy):
         # the answered mail is not at hand: the answer quoted above the RM's
         # "Thanks, I've updated the list" is what the RM agreed to
-        proposed += _agreed_answers(message.text, blocks, contexts, proposed, reading, budget)
+        proposed += agreed_answers(message.text, blocks, contexts, proposed, reading, budget)
     proposed = with_stanza(proposed, blocks, reading)  # answers to an S:/O:/P: template
     proposed = bounded(proposed, notes)
     decided = _decide_all(proposed, sender, tracker, rules, today, notes)
@@ -239,47 +238,6 @@ def _within_line_limit(message: Message, notes: list[str]) -> Message:
         f"were read ({MAX_LINES:,} with words on them)"
     )
     return replace(message, text=read)
-
-
-def _agreed_answers(
-    body: str,
-    blocks: Sequence[Block],
-    contexts: Sequence[Context | None],
-    proposed: Sequence[Action],
-    reading: Reading,
-    budget: list[int],
-) -> list[Action]:
-    """What the quoted answers an RM confirmed say, read as their writers' words.
-
-    A claim or unclaim whose writer no attribution names waits for review:
-    who takes the item over is not known.
-    """
-    out: list[Action] = []
-    said = {(a.kind, a.item) for a in proposed}
-    for n, ctx in enumerate(contexts):
-        if ctx is None or budget[0] <= 0:
-            continue
-        answer = agreed_answer(body, blocks, n)
-        if answer is None:
-            continue
-        end = blocks[n].line_no + len(blocks[n].lines)
-        if any(blocks[n].line_no <= a.line_no < end for a in proposed):
-            continue  # the RM's own words say what changes
-        theirs = replace(reading, sender=answer.writer)
-        found, read = infer_actions(answer.lines, answer.line_no, ctx, theirs, budget[0])
-        budget[0] -= read
-        for action in found:
-            if (action.kind, action.item) in said or action.kind in REVIEW_KINDS:
-                continue
-            if not answer.named and action.kind in (ActionKind.CLAIM, ActionKind.UNCLAIM):
-                action = replace(action, confidence=min(action.confidence, _UNNAMED_CONFIDENCE))
-            said.add((action.kind, action.item))
-            out.append(action)
-    return out
-
-
-#: below any threshold: a claim by an unnamed writer waits for the release manager
-_UNNAMED_CONFIDENCE = 0.5
 
 
 def _read_block(
