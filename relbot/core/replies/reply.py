@@ -269,7 +269,7 @@ def _read_block(
         if budget[0] <= 0:
             notes.append(
                 f"line {first_line}: only the first {MAX_SENTENCES} sentences were read for "
-                "plain-language changes; commands are read on every line"
+                "plain-language changes; commands are read on every line read"
             )
     if found.actions:
         # an explicit command says what the block means; words beside it only explain
