@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from runproc import use_store
 
 from relbot.edges.mailbox import RawMail
+from relbot.service.ingest import Ingestor
 from tests.clirun import REPO, Project, find_item
 
 EXAMPLES = REPO / "docs" / "examples"
@@ -319,3 +321,38 @@ def test_agreement_from_someone_else_accepts_nothing(project: Project, tmp_path:
     answer.write_text(text)
     project.ok("ingest", str(answer))
     assert find_item(project, "T27")["status"] == "open"
+
+
+def _mail(msgid: str, sender: str, parent: str, body: str) -> bytes:
+    return (
+        f"From: {sender}\nSubject: Re: [Xen-devel] 4.2 Release Plan / TODO\n"
+        f"Date: Tue, 17 Apr 2012 10:00:00 +0100\nMessage-ID: <{msgid}>\n"
+        f"In-Reply-To: <{parent}>\nContent-Type: text/plain; charset=UTF-8\n\n{body}"
+    ).encode()
+
+
+def test_a_parent_no_release_manager_wrote_is_read_by_its_header_only(tmp_path: Path) -> None:
+    from tests.ingest_harness import open_service, status_project
+    from tests.test_reply import RM_QUESTION
+
+    service = open_service(status_project(tmp_path / "rm"))
+    status = "1334575910.28331.41.camel@zakaz.uk.xensource.com"
+    george = "George Dunlap <george.dunlap@eu.citrix.com>"
+    big = _mail("big@x", "Jan <jan@example.org>", status, "> * a\nText.\n" + "a\n" * 2_000_000)
+    question = _mail("q@x", "Ian Campbell <ian.campbell@citrix.com>", status, RM_QUESTION)
+    at = dt.datetime(2012, 4, 18, 12, 0, tzinfo=dt.UTC)
+    for raw in (big, question):
+        Ingestor(service, now=lambda: at).offer(RawMail("first", raw))
+    # another run: its parents come from the store
+    ingestor = Ingestor(service, now=lambda: at)
+    ingestor.offer(RawMail("under the big one", _mail("r1@x", george, "big@x", "Thanks.\n")))
+    quoted = "".join(f"> {line}" for line in RM_QUESTION.splitlines(keepends=True))
+    ingestor.offer(RawMail("yes", _mail("r2@x", george, "q@x", f"{quoted}\nYes.\n")))
+    assert ingestor.parents.header_only == {"big@x"}
+    # the question is read whole: the yes under it marks the item done
+    assert ingestor.report.lines[-1].endswith(": 1 applied, 0 pending, 0 ignored")
+    zombie = next(
+        it for it in service.tracker().items if it.text.startswith("Zombie driver domains")
+    )
+    assert zombie.status.value == "done"
+    service.close()

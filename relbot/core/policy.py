@@ -30,6 +30,7 @@ from relbot.core.people import (
     same_person,
 )
 from relbot.core.replies.action_base import REVIEW_KINDS, Action, ActionKind
+from relbot.core.replies.headers import parse_addresses
 from relbot.core.settings import TrustConfig, TrustRole
 from relbot.core.tracker.events import Event, Kind
 from relbot.core.tracker.model import Item, Link, Milestone, Status, Tracker, can_transition
@@ -60,6 +61,25 @@ class Policy:
 def is_release_manager(sender: Sender, policy: Policy) -> bool:
     """By address only: the RM's own, or an alias listed under the RM's name."""
     return is_release_manager_address(sender.addr, policy.release_managers, policy.aliases)
+
+
+#: the header fields a mail's author may be read from ([trust] reads X-Original-From
+#: and Reply-To under a list's own From)
+AUTHOR_FIELDS = frozenset({"from", "reply-to", "x-original-from", "sender"})
+
+
+def may_be_from_rm(fields: Sequence[tuple[str, str]], policy: Policy) -> bool:
+    """Whether any address a mail's author could be read from is a release manager's.
+
+    ``fields``: (lower-cased name, value) pairs of its header. False means no
+    verification can make the mail a release manager's.
+    """
+    return any(
+        is_release_manager_address(addr, policy.release_managers, policy.aliases)
+        for name, value in fields
+        if name in AUTHOR_FIELDS
+        for _, addr in parse_addresses(value)
+    )
 
 
 def owns(item: Item, sender: Sender, tracker: Tracker, policy: Policy) -> bool:

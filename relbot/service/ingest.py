@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from sqlalchemy.engine import Connection
 
 from relbot.core.identity import Verification
-from relbot.core.policy import Decision, granted, is_release_manager
+from relbot.core.policy import Decision, granted, is_release_manager, may_be_from_rm
 from relbot.core.replies.actions import REVIEW_KINDS, Action, ActionKind
 from relbot.core.replies.message import Message, read_header_fields, read_message
 from relbot.core.replies.quotes import split_body
@@ -40,7 +39,7 @@ from relbot.errors import RelbotError, UsageError
 from relbot.service.budget import Budget, OverBudget
 from relbot.service.history import History, apply_all
 from relbot.service.ingest_report import IngestReport
-from relbot.service.outbox import Outbox, State
+from relbot.service.outbox import PREVIEW_ID, Outbox, review_by_mail
 from relbot.service.parents import Parents
 from relbot.service.safety import (
     ALREADY_READ,
@@ -68,9 +67,6 @@ from relbot.service.wiring import Service
 
 log = logging.getLogger("relbot.service.ingest")
 
-#: the id relbot gives a week's preview (relbot.core.compose): a reply to it
-#: is an RM reviewing that week's mail
-_PREVIEW_ID = re.compile(r"^relbot\.preview\.(?P<week>\d{4}-W\d{2})\.[0-9a-f]+@")
 
 OnCommit = Callable[[Connection], None]
 
@@ -108,7 +104,10 @@ class Ingestor(Boundary):
         self.history = History(self.store)
         #: one transaction per member, or batches of them (``units.batched()``)
         self.units = Units(self.store)
-        self.parents = Parents(self.store, keep=PARSED_KEPT)
+        policy = self.rules.policy
+        self.parents = Parents(
+            self.store, keep=PARSED_KEPT, asks=lambda fields: may_be_from_rm(fields, policy)
+        )
         self.known: set[str] = self.store.known_message_ids()
         #: what a thread member proves of its sender ([trust]); non-members are never checked
         self.proofs = Proofs(service.sender_check(), self.store, keep=PARSED_KEPT)
@@ -144,7 +143,7 @@ class Ingestor(Boundary):
             if keys is not None:
                 msgid = _own_id(keys.message_id, header_bytes)
                 if msgid not in self.known and not may_be_member(
-                    keys, self.thread_ids, self.status_subjects, _PREVIEW_ID.match
+                    keys, self.thread_ids, self.status_subjects, PREVIEW_ID.match
                 ):
                     return msgid, Membership(False)
             head = read_header_fields(header_bytes, screen=True)
@@ -166,7 +165,7 @@ class Ingestor(Boundary):
         if reason:
             self.report.guarded += 1
             return Membership(False, 0.0, reason)
-        preview = next((r for r in head.thread_ids if _PREVIEW_ID.match(r)), "")
+        preview = next((r for r in head.thread_ids if PREVIEW_ID.match(r)), "")
         if preview:
             return Membership(True, 1.0, f"answers the preview <{preview}>")
         return thread_membership(head, self.thread_ids, self.status_subjects, self.list_tags)
@@ -255,13 +254,12 @@ class Ingestor(Boundary):
         msg = parsed if parsed is not None else budget.run(lambda: read_message(raw))
         self.parents.keep(msg)
         verification = self.proofs.check(msg.message_id, raw)
-        parent = self._parent(msg, conn)
+        parent, parent_verification = self._parent(msg, conn)
         # events this transaction adds are read back by the next call, once
         # committed: the history never holds what a rollback took away
         tracker = self.history.current(conn)
         self.claims.update(self.history.events, conn)
         rules = replace(self.rules, claimed=self.claims.pairs)
-        parent_verification = self.proofs.of(parent, conn)
         result = budget.run(
             lambda: understand(
                 msg,
@@ -374,11 +372,15 @@ class Ingestor(Boundary):
                 accepted += 1
         return accepted
 
-    def _parent(self, msg: Message, conn: Connection) -> Message | None:
-        """The mail this one answers, when it was read before: its quote explains a "yes"."""
+    def _parent(self, msg: Message, conn: Connection) -> tuple[Message | None, Verification | None]:
+        """The mail this one answers, when it was read before (its quote explains a
+        "yes"), and what it proved of its sender when a release manager may have sent it."""
         if not msg.in_reply_to or self.history.tracker.status_mail(msg.in_reply_to[0]):
-            return None  # an answer to the status mail itself: its quote is the context
-        return self.parents.get(msg.in_reply_to[0], conn)
+            return None, None  # an answer to the status mail itself: its quote is the context
+        parent = self.parents.get(msg.in_reply_to[0], conn)
+        if parent is None or parent.message_id in self.parents.header_only:
+            return parent, None
+        return parent, self.proofs.of(parent, conn)
 
     def _review(self, conn: Connection, action: Action, by: str, refs: Sequence[str]) -> None:
         """An RM's review command by mail: the same as on the command line."""
@@ -390,26 +392,5 @@ class Ingestor(Boundary):
             except UsageError as exc:
                 self.report.lines.append(f"{action.kind.value} {proposal_id}: {exc}")
             return
-        box = Outbox(self.store)
-        row = next((r for r in map(_week_of_id, refs) if r), "") or _pending_week(box, conn)
-        target = State.HELD if action.kind is ActionKind.HOLD else State.APPROVED
-        verb = action.kind.value
-        if not row:
-            self.report.lines.append(f"{verb} by {by}: no mail waiting in the outbox")
-        elif box.move(row, target, conn=conn):
-            self.report.lines.append(f"{row}: {target.value} by {by} (by mail)")
-        else:
-            current = box.get(row, conn)
-            state = current.state.value if current else "not in the outbox"
-            self.report.lines.append(f"{verb} {row} by {by}: cannot, it is {state}")
-
-
-def _week_of_id(message_id: str) -> str:
-    """The week a preview's Message-ID names, else ''."""
-    m = _PREVIEW_ID.match(message_id)
-    return m.group("week") if m else ""
-
-
-def _pending_week(box: Outbox, conn: Connection) -> str:
-    row = box.pending(conn)
-    return row.week if row else ""
+        hold = action.kind is ActionKind.HOLD
+        self.report.lines.append(review_by_mail(Outbox(self.store), conn, hold, by, refs))

@@ -10,7 +10,8 @@ follow what.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -318,3 +319,37 @@ def _row(r: Any) -> OutboxRow:
         preview_sent=bool(r.preview_sent),
         attempted_at=from_utc(r.attempted_at),
     )
+
+
+#: the id relbot gives a week's preview (relbot.core.compose): a reply to it
+#: is an RM reviewing that week's mail
+PREVIEW_ID = re.compile(r"^relbot\.preview\.(?P<week>\d{4}-W\d{2})\.[0-9a-f]+@")
+
+
+def review_by_mail(box: Outbox, conn: Connection, hold: bool, by: str, refs: Sequence[str]) -> str:
+    """An RM's hold or approve by mail, as on the command line; what became of it.
+
+    The week is the one whose preview the mail answers (``refs``), else the
+    one waiting in the outbox.
+    """
+    row = next((r for r in map(_week_of_id, refs) if r), "") or _pending_week(box, conn)
+    target = State.HELD if hold else State.APPROVED
+    verb = "hold" if hold else "approve"
+    if not row:
+        return f"{verb} by {by}: no mail waiting in the outbox"
+    if box.move(row, target, conn=conn):
+        return f"{row}: {target.value} by {by} (by mail)"
+    current = box.get(row, conn)
+    state = current.state.value if current else "not in the outbox"
+    return f"{verb} {row} by {by}: cannot, it is {state}"
+
+
+def _week_of_id(message_id: str) -> str:
+    """The week a preview's Message-ID names, else ''."""
+    m = PREVIEW_ID.match(message_id)
+    return m.group("week") if m else ""
+
+
+def _pending_week(box: Outbox, conn: Connection) -> str:
+    row = box.pending(conn)
+    return row.week if row else ""
