@@ -20,7 +20,7 @@ import email.utils
 import math
 import random
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -674,16 +674,21 @@ def _new_text(body: str) -> str:
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
 
 
-def write_mbox(path: Path, n: int, seed: int = 42) -> CorpusStats:
-    """Write ``n`` messages as an mboxrd file; returns what went in."""
-    corpus = Corpus(seed)
+def write_mboxrd(path: Path, messages: Iterable[bytes]) -> None:
+    """Write raw messages as an mboxrd file (``From `` lines in them quoted)."""
     with path.open("wb") as out:
-        for raw in corpus.messages(n):
+        for raw in messages:
             out.write(b"From list@lists.xen.org Mon Apr 16 13:00:00 2012\n")
             out.write(_FROM_LINE.sub(rb">\1", raw))
             if not raw.endswith(b"\n"):
                 out.write(b"\n")
             out.write(b"\n")
+
+
+def write_mbox(path: Path, n: int, seed: int = 42) -> CorpusStats:
+    """Write ``n`` messages as an mboxrd file; returns what went in."""
+    corpus = Corpus(seed)
+    write_mboxrd(path, corpus.messages(n))
     return corpus.stats
 
 

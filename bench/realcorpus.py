@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import _FROM_LINE, Corpus, CorpusStats
+from bench.corpus import Corpus, CorpusStats, write_mboxrd
 
 #: the release manager of the corpus's status mail, as config.toml names him
 RELEASE_MANAGER = ("Ian Campbell", "ian.campbell@citrix.com")
@@ -377,13 +377,7 @@ def write_mbox(
 ) -> tuple[CorpusStats, str]:
     """Write ``n`` real-like messages as an mboxrd file; (what went in, header summary)."""
     corpus = RealCorpus(seed, thread_share)
-    with path.open("wb") as out:
-        for raw in corpus.messages(n):
-            out.write(b"From list@lists.xen.org Mon Apr 16 13:00:00 2012\n")
-            out.write(_FROM_LINE.sub(rb">\1", raw))
-            if not raw.endswith(b"\n"):
-                out.write(b"\n")
-            out.write(b"\n")
+    write_mboxrd(path, corpus.messages(n))
     return corpus.stats, corpus.stats_summary()
 
 

@@ -48,6 +48,7 @@ sys.path.insert(0, str(REPO))
 from bench import corpus as plain_corpus  # noqa: E402
 from bench import realcorpus  # noqa: E402
 from bench.backfill import _median_run, new_project, run_child  # noqa: E402
+from tests.clirun import MODULES_PROBE  # noqa: E402
 
 #: the stacks ``relbot show`` must not import
 HEAVY = (
@@ -162,22 +163,10 @@ def _wall(argv: list[str]) -> tuple[float, float]:
     return took, cpu
 
 
-_PROBE = """
-import runpy, sys
-sys.argv = ["relbot", *sys.argv[1:]]
-try:
-    runpy.run_module("relbot", run_name="__main__")
-except SystemExit as exc:
-    if exc.code:
-        raise
-print("\\n".join(sorted(sys.modules)), file=sys.stderr)
-"""
-
-
 def imported_modules(argv: list[str]) -> list[str]:
     """The modules a relbot command loads (``sys.modules`` at its end, in a fresh process)."""
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *argv], cwd=REPO, capture_output=True, check=True
+        [sys.executable, "-c", MODULES_PROBE, *argv], cwd=REPO, capture_output=True, check=True
     )
     return proc.stderr.decode().split()
 

@@ -22,6 +22,20 @@ def seed_path() -> Path:
     return SEED if SEED.exists() else SEED_COPY
 
 
+#: ``python -c`` code that runs a relbot command (its arguments after the code) and then
+#: prints every module it loaded (sys.modules) to stderr
+MODULES_PROBE = """
+import runpy, sys
+sys.argv = ["relbot", *sys.argv[1:]]
+try:
+    runpy.run_module("relbot", run_name="__main__")
+except SystemExit as exc:
+    if exc.code:
+        raise
+print("\\n".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
 @dataclass
 class Project:
     """A folder with config.toml and templates/, as a release manager has."""

@@ -12,7 +12,7 @@ import click
 
 import relbot.cli
 from relbot.cli.base import COMMANDS, RelbotGroup, main
-from tests.clirun import REPO, Project
+from tests.clirun import MODULES_PROBE, REPO, Project
 
 #: what `relbot show` must never load: IMAP, SMTP, the scheduler, reply understanding
 NOT_FOR_SHOW = (
@@ -32,23 +32,10 @@ NOT_FOR_SHOW = (
 )
 
 
-#: runs a relbot command and then prints every module it loaded (sys.modules)
-_PROBE = """
-import runpy, sys
-sys.argv = ["relbot", *sys.argv[1:]]
-try:
-    runpy.run_module("relbot", run_name="__main__")
-except SystemExit as exc:
-    if exc.code:
-        raise
-print("\\n".join(sorted(sys.modules)), file=sys.stderr)
-"""
-
-
 def imported(*argv: str) -> set[str]:
     """The modules a relbot command loads, from ``sys.modules`` in a fresh interpreter."""
     proc = subprocess.run(
-        [sys.executable, "-c", _PROBE, *argv],
+        [sys.executable, "-c", MODULES_PROBE, *argv],
         cwd=REPO,
         capture_output=True,
         text=True,
